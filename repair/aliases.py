@@ -1,0 +1,211 @@
+"""Entity alias tables: canonical names, their known variants, and exact canonicalisation.
+
+Format (UTF-8 TSV, header required): ``canonical<TAB>type<TAB>variants[<TAB>context]``;
+variants are separated by ``|``. The optional ``context`` column restricts a row to matches
+with a given neighbour: ``Đô đốc _`` (left context) or ``_ đô đốc`` (right context), several
+separated by ``|``. Context comparison ignores case; variant matching is case-sensitive on
+word boundaries, NFC and tone-placement insensitive, longest match first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from repair.errors import AliasTableError
+from repair.text import fold_key, nfc
+
+__all__ = ["AliasRow", "AliasMatch", "AliasTable", "load_alias_tables", "canonicalize"]
+
+HEADER = ("canonical", "type", "variants")
+
+
+@dataclass(frozen=True)
+class AliasRow:
+    canonical: str
+    type: str
+    variants: tuple[str, ...]
+    left: tuple[str, ...] = ()  # required left contexts (any of); empty with right = no restriction
+    right: tuple[str, ...] = ()
+    source: str = ""  # "path:line", for messages and evidence
+
+    @property
+    def restricted(self) -> bool:
+        return bool(self.left or self.right)
+
+
+@dataclass(frozen=True)
+class AliasMatch:
+    start: int
+    end: int
+    text: str  # the variant as it stands in the text
+    canonical: str
+    type: str
+    source: str
+
+
+def _boundary_pattern(keys: Sequence[str]) -> re.Pattern[str] | None:
+    if not keys:
+        return None
+    alternation = "|".join(re.escape(k) for k in sorted(set(keys), key=lambda k: (-len(k), k)))
+    return re.compile(rf"(?<![\w])(?:{alternation})(?![\w])")
+
+
+class AliasTable:
+    """A merged set of alias rows with a compiled matcher."""
+
+    def __init__(self, rows: Iterable[AliasRow] = ()):
+        self.rows: tuple[AliasRow, ...] = tuple(rows)
+        self._by_key: dict[str, list[AliasRow]] = {}
+        for row in self.rows:
+            for v in row.variants:
+                self._by_key.setdefault(fold_key(v), []).append(row)
+        self._variant_re = _boundary_pattern(list(self._by_key))
+        self._canonical_re = _boundary_pattern([fold_key(r.canonical) for r in self.rows])
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def digest(self) -> str:
+        """Short content hash, recorded with every proposal made under this table."""
+        h = hashlib.sha256()
+        for r in sorted(self.rows, key=lambda r: (r.canonical, r.variants, r.left, r.right)):
+            h.update(repr((r.canonical, r.type, r.variants, r.left, r.right)).encode())
+        return h.hexdigest()[:12]
+
+    @property
+    def canonicals(self) -> frozenset[str]:
+        return frozenset(r.canonical for r in self.rows)
+
+    def _context_ok(self, row: AliasRow, key: str, start: int, end: int) -> bool:
+        if not row.restricted:
+            return True
+        before = key[:start].rstrip().lower()
+        after = key[end:].lstrip().lower()
+        for ctx in row.left:
+            c = fold_key(ctx).lower()
+            if before.endswith(c) and (len(before) == len(c) or not before[-len(c) - 1].isalnum()):
+                return True
+        for ctx in row.right:
+            c = fold_key(ctx).lower()
+            if after.startswith(c) and (len(after) == len(c) or not after[len(c)].isalnum()):
+                return True
+        return False
+
+    def find(self, text: str) -> list[AliasMatch]:
+        """Non-overlapping variant occurrences in ``text`` (NFC), leftmost-longest."""
+        if self._variant_re is None:
+            return []
+        key = fold_key(text)
+        out: list[AliasMatch] = []
+        for m in self._variant_re.finditer(key):
+            row = next(
+                (
+                    r
+                    for r in self._by_key[m.group(0)]
+                    if self._context_ok(r, key, m.start(), m.end())
+                ),
+                None,
+            )
+            if row is not None:
+                out.append(
+                    AliasMatch(
+                        m.start(),
+                        m.end(),
+                        text[m.start() : m.end()],
+                        row.canonical,
+                        row.type,
+                        row.source,
+                    )
+                )
+        return out
+
+    def find_canonicals(self, text: str) -> list[tuple[int, int]]:
+        """Spans of canonical entity names already present in ``text``."""
+        if self._canonical_re is None:
+            return []
+        return [(m.start(), m.end()) for m in self._canonical_re.finditer(fold_key(text))]
+
+
+def _parse_context(value: str, where: str, path: Path, lineno: int) -> tuple[tuple, tuple]:
+    left, right = [], []
+    for item in (v.strip() for v in value.split("|")):
+        if not item:
+            continue
+        if item.endswith(" _"):
+            left.append(nfc(item[:-2].strip()))
+        elif item.startswith("_ "):
+            right.append(nfc(item[2:].strip()))
+        else:
+            raise AliasTableError(
+                f"context {item!r} must look like 'LEFT WORDS _' or '_ RIGHT WORDS'", path, lineno
+            )
+    return tuple(left), tuple(right)
+
+
+def _read_table(path: Path) -> list[AliasRow]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise AliasTableError(f"cannot read alias table ({exc.strerror})", path) from exc
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise AliasTableError(
+            "alias table is not valid UTF-8; re-save it as UTF-8", path, line
+        ) from exc
+    lines = content.splitlines()
+    if not lines or tuple(c.strip().lower() for c in lines[0].split("\t"))[:3] != HEADER:
+        raise AliasTableError(
+            "first line must be the header 'canonical<TAB>type<TAB>variants[<TAB>context]'", path, 1
+        )
+    rows = []
+    for lineno, line in enumerate(lines[1:], start=2):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        cols = line.split("\t")
+        if len(cols) not in (3, 4):
+            raise AliasTableError(
+                f"expected 3 or 4 tab-separated columns, found {len(cols)}", path, lineno
+            )
+        canonical, etype, variants = (nfc(c.strip()) for c in cols[:3])
+        if not canonical:
+            raise AliasTableError("empty canonical name", path, lineno)
+        vs = tuple(v.strip() for v in variants.split("|") if v.strip())
+        if not vs:
+            raise AliasTableError("no variants listed (separate them with '|')", path, lineno)
+        left, right = (
+            _parse_context(cols[3], "context", path, lineno) if len(cols) == 4 else ((), ())
+        )
+        rows.append(AliasRow(canonical, etype or "entity", vs, left, right, f"{path}:{lineno}"))
+    return rows
+
+
+def load_alias_tables(paths: Iterable[str | Path]) -> AliasTable:
+    """Read and merge alias tables; raises ``AliasTableError`` naming file and line."""
+    rows: list[AliasRow] = []
+    for p in paths:
+        rows.extend(_read_table(Path(p)))
+    return AliasTable(rows)
+
+
+def canonicalize(text: str, table: AliasTable) -> tuple[str, list[AliasMatch]]:
+    """Replace every alias variant in ``text`` by its canonical form.
+
+    Returns the new text and the matches (offsets refer to the input text).
+    """
+    matches = table.find(text)
+    if not matches:
+        return text, []
+    pieces, pos = [], 0
+    for m in matches:
+        pieces.append(text[pos : m.start])
+        pieces.append(m.canonical)
+        pos = m.end
+    pieces.append(text[pos:])
+    return "".join(pieces), matches

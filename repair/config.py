@@ -1,0 +1,133 @@
+"""One config path: ``configs/*.yaml`` -> typed settings -> each stage gets its own part.
+
+Relative paths inside a config file are resolved against the project root (the folder that
+holds ``configs/``); paths given on the command line are resolved against the working directory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from repair.detect import DetectSettings
+from repair.errors import ConfigError
+from repair.review import QueueSettings
+from repair.rewrite import RewriteSettings
+
+__all__ = ["ROOT", "Settings", "load_settings", "save_settings"]
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = ROOT / "configs" / "run.yaml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    aliases: tuple[str, ...] = ("configs/aliases/seeds.tsv",)
+    unit: str = "document"
+    detect: DetectSettings = field(default_factory=DetectSettings)
+    rewrite: RewriteSettings = field(default_factory=RewriteSettings)
+    queue: QueueSettings = field(default_factory=QueueSettings)
+
+
+_PATH_KEYS = {
+    ("aliases",),
+    ("detect", "calques"),
+    ("detect", "model"),
+    ("rewrite", "model"),
+    ("queue", "path"),
+}
+
+
+def _resolve(value: Any, base: Path) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        return tuple(_resolve(v, base) for v in value)
+    p = Path(str(value)).expanduser()
+    return str(p if p.is_absolute() else (base / p).resolve())
+
+
+def _build(cls: type, data: Mapping[str, Any], where: str, base: Path, prefix: tuple = ()) -> Any:
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"section '{'.'.join(prefix) or 'top'}' must be a mapping", where)
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(data) - names
+    if unknown:
+        raise ConfigError(
+            f"unknown key(s) {sorted(unknown)} in section '{'.'.join(prefix) or 'top'}'; "
+            f"known: {sorted(names)}",
+            where,
+        )
+    kwargs = {}
+    for name, value in data.items():
+        key = prefix + (name,)
+        hint = hints[name]
+        if dataclasses.is_dataclass(hint):
+            kwargs[name] = _build(hint, value or {}, where, base, key)
+        elif key in _PATH_KEYS:
+            kwargs[name] = _resolve(value, base)
+        elif isinstance(value, list):
+            kwargs[name] = tuple(value)
+        else:
+            kwargs[name] = value
+    try:
+        return cls(**kwargs)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"invalid settings: {exc}", where) from exc
+
+
+def _merge(a: dict, b: Mapping) -> dict:
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = _merge(out[k], v) if isinstance(v, Mapping) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def load_settings(
+    path: str | Path | None = None, overrides: Mapping[str, Any] | None = None
+) -> Settings:
+    """Read a YAML config (default ``configs/run.yaml``) and apply CLI overrides.
+
+    Overrides use the same nesting as the file; their paths are taken as given (already
+    resolved by the caller against the working directory).
+    """
+    cfg_path = Path(path) if path else DEFAULT_CONFIG
+    try:
+        data = yaml.safe_load(cfg_path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read config ({exc.strerror})", cfg_path) from exc
+    except yaml.YAMLError as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        raise ConfigError(
+            f"invalid YAML: {exc}", cfg_path, None if line is None else line + 1
+        ) from exc
+    base = ROOT
+    settings_data = _merge(data, overrides or {})
+    return _build(Settings, settings_data, str(cfg_path), base)
+
+
+def _plain(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj):
+        return {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, Mapping):
+        return {k: _plain(v) for k, v in obj.items()}
+    return obj
+
+
+def save_settings(settings: Any, path: str | Path, extra: Mapping[str, Any] | None = None) -> None:
+    """Write the resolved settings as YAML (beside every model and output)."""
+    data = _plain(settings)
+    if extra:
+        data = {**data, **extra}
+    Path(path).write_text(
+        yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )

@@ -1,0 +1,325 @@
+"""Detector stage: score each segment for machine-translation artifacts, with explaining spans.
+
+Version 1 is transparent rules. Each rule yields spans with a category and a weight; a
+segment's score is the noisy-or of its span weights, ``1 - prod(1 - w)``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from repair.aliases import AliasTable
+from repair.errors import ConfigError
+from repair.text import Segment, fold_key, is_vietnamese_syllable, nfc, tokens
+
+__all__ = ["DetectSettings", "Span", "Detection", "RuleDetector", "detect", "CATEGORIES"]
+
+CATEGORIES = (
+    "alias",
+    "date",
+    "english",
+    "english_name",
+    "pinyin",
+    "foreign",
+    "duplicate",
+    "calque",
+    "grammar",
+    "calque_name",
+    "term",
+)
+
+DEFAULT_WEIGHTS = {
+    "alias": 0.95,
+    "date": 0.9,
+    "duplicate": 0.85,
+    "calque": 0.75,
+    "english": 0.7,  # lower-case English word in running Vietnamese text
+    "english_name": 0.3,  # capitalised or rare English word: often a name or a loanword
+    "pinyin": 0.45,  # pinyin is right for Chinese people, wrong for Vietnamese names
+    "foreign": 0.3,
+    "grammar": 0.6,
+}
+
+
+@dataclass(frozen=True)
+class DetectSettings:
+    threshold: float = 0.5
+    calques: str = "configs/calques.tsv"
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    model: str | None = None  # trained detector directory; None = rules only
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    category: str
+    text: str
+    weight: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {"start": self.start, "end": self.end, "category": self.category, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Detection:
+    segment: Segment
+    score: float
+    flagged: bool
+    spans: tuple[Span, ...]
+
+
+# --------------------------------------------------------------------------- lexical resources
+
+_MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December|"
+    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+)
+_WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_DATE_RE = re.compile(
+    rf"\b(?:(?:on\s+)?(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,\s*\d{{4}})?"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b\.?"
+    rf"|(?:on\s+)?(?:{_WEEKDAYS})\b"
+    rf"|(?:January|February|March|April|June|July|August|September|October|November|December)\b)"
+)
+
+_ROMAJI_RE = re.compile(
+    r"^(?:(?:[kstpc](?=[kstpc]))?"
+    r"(?:ky|gy|sh|ch|ts|ny|hy|by|py|my|ry|j|f|[kgsztdnhbpmyrw])?[aiueo]"
+    r"|n(?![aiueoy]))+$"
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _pinyin_syllables() -> frozenset[str]:
+    """Toneless pinyin syllables, from pypinyin's character table."""
+    import unicodedata
+
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    out = set()
+    for readings in pinyin_dict.values():
+        for r in readings.split(","):
+            bare = "".join(
+                c for c in unicodedata.normalize("NFD", r) if not unicodedata.combining(c)
+            )
+            out.add(bare.replace("ü", "v"))
+    return frozenset(s for s in out if s.isascii() and s.isalpha())
+
+
+@functools.lru_cache(maxsize=200_000)
+def _is_pinyin_word(word: str) -> bool:
+    """True if ``word`` splits into pinyin syllables ("Chunfu" -> chun + fu)."""
+    w = word.lower()
+    sylls = _pinyin_syllables()
+    ok = [True] + [False] * len(w)
+    for i in range(1, len(w) + 1):
+        for j in range(max(0, i - 6), i):
+            if ok[j] and w[j:i] in sylls:
+                ok[i] = True
+                break
+    return ok[len(w)] and len(w) >= 2
+
+
+@functools.lru_cache(maxsize=200_000)
+def _english_zipf(word: str) -> float:
+    from wordfreq import zipf_frequency  # an English word list that works offline
+
+    return zipf_frequency(word, "en")
+
+
+def _is_acronym(tok: str) -> bool:
+    letters = tok.rstrip("+")
+    return len(letters) >= 2 and letters.isupper()
+
+
+def token_kind(tok: str) -> str:
+    """Classify a word token: vi, number, acronym, romaji, pinyin, english, other."""
+    if any(c.isdigit() for c in tok):
+        return "number"
+    if "." in tok or "/" in tok:
+        return "other_ok"  # domains, abbreviations such as "v.v"
+    if _is_acronym(tok):
+        return "acronym"
+    if all(is_vietnamese_syllable(p) for p in re.split(r"[-'’]", tok) if p):
+        return "vi"
+    low = tok.lower()
+    if not low.isascii():
+        return "other"
+    if tok.islower() and _english_zipf(low) >= 4.0:
+        return "english"
+    if tok[0].isupper() and _is_pinyin_word(low):
+        return "pinyin"
+    if _ROMAJI_RE.match(low):
+        return "romaji"
+    if _english_zipf(low) >= 3.0:
+        return "english"
+    return "other"
+
+
+# --------------------------------------------------------------------------- rules
+
+
+_CONNECTORS = {"và", "lẫn"}
+# Evidence from foreign-looking names counts once: clean news is full of real foreign names.
+_NAME_CATEGORIES = {"english_name", "foreign", "pinyin"}
+_FUNCTION_WORDS = {"và", "của", "các", "những", "là", "được", "đã", "sẽ", "trong", "với", "cho"}
+
+
+def _duplicates(text: str) -> Iterator[Span]:
+    toks = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"[^\W_]+|[,:;()\"“”]", text)]
+    words = [t[2].lower() for t in toks]
+    i = 0
+    while i < len(toks):
+        found = None
+        for k in (4, 3, 2, 1):
+            a = words[i : i + k]
+            if len(a) < k or not all(w.isalpha() for w in a):
+                continue
+            # "X và X", "X lẫn X"
+            j = i + k
+            if j < len(words) and words[j] in _CONNECTORS and words[j + 1 : j + 1 + k] == a:
+                if k >= 2:  # one syllable is too short: "song phương và phương hướng"
+                    found = (i, j + k)
+                    break
+            # "X X" with no connector: only phrases of 2+ words, or repeated function words
+            # (single-syllable reduplication such as "từ từ" is ordinary Vietnamese)
+            if words[j : j + k] == a and (k >= 2 or a[0] in _FUNCTION_WORDS):
+                found = (i, j + k - 1)
+                break
+        if found:
+            s, e = toks[found[0]][0], toks[found[1]][1]
+            yield Span(s, e, "duplicate", text[s:e])
+            i = found[1] + 1
+        else:
+            i += 1
+
+
+_GIUA_RE = re.compile(r"\bgiữa((?:\s+[A-ZĐÂĂÊÔƠƯ][^\s,.;:!?]*){1,4})\s*(?=[.,;:!?]|$)")
+
+
+def _dangling_giua(text: str) -> Iterator[Span]:
+    """ "giữa" needs two parties; "giữa Nhật Bản." is a calqued 之间 with one."""
+    for m in _GIUA_RE.finditer(text):
+        yield Span(m.start(), m.end(), "grammar", text[m.start() : m.end()])
+
+
+def _foreign_tokens(text: str, skip: list[tuple[int, int]]) -> Iterator[tuple[Span, str]]:
+    runs: list[list[tuple[int, int, str, str]]] = []
+    prev_end = -10
+    for m in tokens(text):
+        if any(a <= m.start() < b for a, b in skip):
+            continue
+        kind = token_kind(m.group(0))
+        if kind in ("vi", "number", "acronym", "other_ok"):
+            continue
+        item = (m.start(), m.end(), m.group(0), kind)
+        if runs and text[prev_end : m.start()].strip() == "":
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+        prev_end = m.end()
+    for run in runs:
+        kinds = {k for *_, k in run}
+        s, e = run[0][0], run[-1][1]
+        capitalised = all(t[0].isupper() for _, _, t, _ in run)
+        if kinds == {"romaji"} or (
+            capitalised and kinds <= {"romaji", "pinyin"} and "romaji" in kinds
+        ):
+            continue  # a correctly romanised Japanese name: "Itsunori Onodera", "Kisarazu"
+        if kinds == {"pinyin"}:
+            category = "pinyin"
+        elif (
+            "english" in kinds
+            and not capitalised
+            and any(_english_zipf(tok.lower()) >= 4.0 for _, _, tok, _ in run)
+        ):
+            category = "english"  # a common lower-case English word inside Vietnamese text
+        elif "english" in kinds:
+            category = "english_name"
+        else:
+            category = "foreign"
+        yield Span(s, e, category, text[s:e]), category
+
+
+@functools.lru_cache(maxsize=8)
+def _load_calques(path: str) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    p = Path(path)
+    if not p.exists():
+        raise ConfigError("calque list not found; set detect.calques in the config", p)
+    phrases: dict[str, str] = {}
+    for lineno, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1):
+        if lineno == 1 or not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        phrases[nfc(cols[0].strip())] = cols[1].strip() if len(cols) > 1 else ""
+    if not phrases:
+        return None, {}
+    # Case-sensitive: "Đảng của ông" (his Party) is fine where "đảng của ông" is a calque.
+    forms = {fold_key(k) for k in phrases}
+    alt = "|".join(re.escape(k) for k in sorted(forms, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alt})(?!\w)"), phrases
+
+
+class RuleDetector:
+    """The transparent rule detector (v1). Also the span explainer of the trained detector."""
+
+    def __init__(self, settings: DetectSettings, aliases: AliasTable):
+        self.settings = settings
+        self.aliases = aliases
+        self.calque_re, self.calques = _load_calques(settings.calques)
+        unknown = set(settings.weights) - set(DEFAULT_WEIGHTS)
+        if unknown:
+            raise ConfigError(f"unknown detector weight(s) {sorted(unknown)}")
+        self.weights = {**DEFAULT_WEIGHTS, **settings.weights}
+
+    def spans(self, text: str) -> list[Span]:
+        """All rule evidence in ``text``, with weights."""
+        w = self.weights
+        out: list[Span] = []
+        alias_spans = [(m.start, m.end) for m in self.aliases.find(text)]
+        for m in self.aliases.find(text):
+            out.append(Span(m.start, m.end, "alias", m.text, w["alias"]))
+        for m in _DATE_RE.finditer(text):
+            out.append(Span(m.start(), m.end(), "date", m.group(0), w["date"]))
+        covered = alias_spans + [(s.start, s.end) for s in out if s.category == "date"]
+        covered += self.aliases.find_canonicals(text)
+        for span, cat in _foreign_tokens(text, covered):
+            out.append(Span(span.start, span.end, cat, span.text, w[cat]))
+        for s in _duplicates(text):
+            out.append(Span(s.start, s.end, s.category, s.text, w["duplicate"]))
+        for s in _dangling_giua(text):
+            out.append(Span(s.start, s.end, s.category, s.text, w["grammar"]))
+        if self.calque_re is not None:
+            for m in self.calque_re.finditer(fold_key(text)):
+                out.append(
+                    Span(m.start(), m.end(), "calque", text[m.start() : m.end()], w["calque"])
+                )
+        return sorted(out, key=lambda s: (s.start, -s.end))
+
+    def score(self, spans: Iterable[Span]) -> float:
+        """Noisy-or over categories of each category's strongest span, so that many weak
+        hints of one kind (three foreign names) do not add up to a flag."""
+        best: dict[str, float] = {}
+        for s in spans:
+            group = "name" if s.category in _NAME_CATEGORIES else s.category
+            best[group] = max(best.get(group, 0.0), s.weight)
+        keep = 1.0
+        for w in best.values():
+            keep *= 1.0 - w
+        return 1.0 - keep
+
+
+def detect(
+    segments: Iterable[Segment], settings: DetectSettings, aliases: AliasTable
+) -> Iterator[Detection]:
+    """Score each segment (0..1, higher = more likely an MT artifact) with explaining spans."""
+    rules = RuleDetector(settings, aliases)
+    for seg in segments:
+        spans = rules.spans(seg.text)
+        score = rules.score(spans)
+        yield Detection(seg, score, score >= settings.threshold, tuple(spans))

@@ -1,0 +1,130 @@
+"""Evaluation against a labelled file (the format of ``seed_dev.jsonl``).
+
+Each gold record has ``id``, ``text``, ``label`` (artifact / clean / unsure), and optionally
+``must_have`` and ``must_not_have`` strings. Like sacrebleu, every report carries a signature
+naming the settings that produced it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from repair.aliases import AliasTable
+from repair.config import Settings
+from repair.detect import detect
+from repair.errors import InputError
+from repair.rewrite import propose
+from repair.text import read_documents, segment_documents
+
+__all__ = ["EvalReport", "evaluate", "roc_auc"]
+
+
+def roc_auc(scores_pos: Sequence[float], scores_neg: Sequence[float]) -> float:
+    """Area under the ROC curve (Mann-Whitney U; ties count one half)."""
+    if not scores_pos or not scores_neg:
+        return float("nan")
+    wins = 0.0
+    for p in scores_pos:
+        for n in scores_neg:
+            wins += 1.0 if p > n else 0.5 if p == n else 0.0
+    return wins / (len(scores_pos) * len(scores_neg))
+
+
+@dataclass
+class EvalReport:
+    signature: str
+    n_artifact: int = 0
+    n_clean: int = 0
+    auc: float = float("nan")
+    recall: float = float("nan")
+    fpr: float = float("nan")
+    false_positives: list[str] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)
+    alias_must_have: tuple[int, int] = (0, 0)  # (present, total)
+    alias_must_not_have: tuple[int, int] = (0, 0)  # (gone, total)
+    other_must_not_have: tuple[int, int] = (0, 0)
+    clean_unchanged: tuple[int, int] = (0, 0)
+    failures: list[str] = field(default_factory=list)
+
+    def rows(self) -> list[tuple[str, str]]:
+        def share(pair: tuple[int, int]) -> str:
+            a, b = pair
+            return f"{a}/{b} = {a / b:.3f}" if b else "n/a"
+
+        return [
+            ("sentences (artifact / clean)", f"{self.n_artifact} / {self.n_clean}"),
+            ("detector ROC-AUC", f"{self.auc:.4f}"),
+            ("recall of flagged (artifact)", f"{self.recall:.4f}"),
+            ("false-positive rate (clean)", f"{self.fpr:.4f} ({len(self.false_positives)})"),
+            ("alias must-have present", share(self.alias_must_have)),
+            ("alias must-not-have gone", share(self.alias_must_not_have)),
+            ("other must-not-have gone", share(self.other_must_not_have)),
+            ("clean sentences unchanged", share(self.clean_unchanged)),
+        ]
+
+
+def _alias_covered(s: str, aliases: AliasTable) -> bool:
+    return s in aliases.canonicals or bool(aliases.find(s))
+
+
+def evaluate(gold: str | Path, settings: Settings, aliases: AliasTable) -> EvalReport:
+    """Run the pipeline on a gold file and measure detection and proposals."""
+    docs = list(read_documents([gold]))
+    for d in docs:
+        if d.fields.get("label") not in ("artifact", "clean", "unsure"):
+            raise InputError("gold record needs 'label': artifact, clean or unsure", d.path, d.line)
+    segments = list(segment_documents(docs, unit="sentence"))
+    proposals = list(propose(detect(segments, settings.detect, aliases), settings.rewrite, aliases))
+    detector = f"model:{Path(settings.detect.model).name}" if settings.detect.model else "rules-v1"
+    sig = (
+        f"detector={detector}"
+        f"|threshold={settings.detect.threshold}|rewriter="
+        f"{Path(settings.rewrite.model).name if settings.rewrite.model else 'alias-v1'}"
+        f"|aliases={aliases.digest}|gold={Path(gold).name}({len(docs)})"
+    )
+    rep = EvalReport(signature=sig)
+    pos, neg = [], []
+    a_mh = [0, 0]
+    a_mnh = [0, 0]
+    o_mnh = [0, 0]
+    unchanged = [0, 0]
+    for p in proposals:
+        seg, det = p.detection.segment, p.detection
+        label = seg.fields["label"]
+        if label == "artifact":
+            pos.append(det.score)
+            if not det.flagged:
+                rep.missed.append(seg.id)
+        elif label == "clean":
+            neg.append(det.score)
+            unchanged[1] += 1
+            if p.text == seg.text:
+                unchanged[0] += 1
+            else:
+                rep.failures.append(f"{seg.id}: clean sentence changed")
+            if det.flagged:
+                rep.false_positives.append(seg.id)
+        for s in seg.fields.get("must_have") or []:
+            if _alias_covered(s, aliases):
+                a_mh[1] += 1
+                a_mh[0] += s in p.text
+                if s not in p.text:
+                    rep.failures.append(f"{seg.id}: must-have {s!r} missing")
+        for s in seg.fields.get("must_not_have") or []:
+            bucket = a_mnh if _alias_covered(s, aliases) else o_mnh
+            bucket[1] += 1
+            bucket[0] += s not in p.text
+            if s not in p.text:
+                continue
+            rep.failures.append(f"{seg.id}: must-not-have {s!r} still there")
+    rep.n_artifact, rep.n_clean = len(pos), len(neg)
+    rep.auc = roc_auc(pos, neg)
+    rep.recall = (len(pos) - len(rep.missed)) / len(pos) if pos else float("nan")
+    rep.fpr = len(rep.false_positives) / len(neg) if neg else float("nan")
+    rep.alias_must_have = tuple(a_mh)  # type: ignore[assignment]
+    rep.alias_must_not_have = tuple(a_mnh)  # type: ignore[assignment]
+    rep.other_must_not_have = tuple(o_mnh)  # type: ignore[assignment]
+    rep.clean_unchanged = tuple(unchanged)  # type: ignore[assignment]
+    return rep

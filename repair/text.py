@@ -1,0 +1,368 @@
+"""Text stage: reading articles, NFC and tone-mark normalisation, sentence segmentation.
+
+Segmentation is our own rather than underthesea's ``sent_tokenize``: measured on the seed
+articles, underthesea splits inside quotations ('Ông nói: "Tốt lắm.' | '" Sau đó') and turns an
+article's closing "/." into a sentence of its own, and it returns no character offsets, which
+``repair apply`` needs to put accepted sentences back byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from repair.errors import InputError
+
+__all__ = [
+    "Document",
+    "Segment",
+    "nfc",
+    "normalize_tones",
+    "fold_key",
+    "is_vietnamese_syllable",
+    "tokens",
+    "split_sentences",
+    "read_documents",
+    "segment_documents",
+]
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class Document:
+    """One input record: an article (.txt) or a JSONL object with ``id`` and ``text``."""
+
+    id: str
+    text: str  # as read (not normalised), so offsets refer to the original
+    path: str
+    line: int | None = None  # JSONL line number, None for .txt
+    fields: Mapping[str, Any] = field(default_factory=dict)  # other JSONL fields, carried through
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A unit the pipeline scores: a sentence of a document, or a whole record."""
+
+    id: str
+    doc_id: str
+    text: str  # NFC
+    start: int  # character offsets of the segment in ``Document.text``
+    end: int
+    index: int
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- normalisation
+
+
+def nfc(text: str) -> str:
+    """Unicode NFC, the form every output of the pipeline is in."""
+    return unicodedata.normalize("NFC", text)
+
+
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # huyền sắc ngã hỏi nặng
+_VOWELS = set("aăâeêioôơuưy")
+_HAT_VOWELS = set("ăâêôơư")
+
+
+def _split_tone(syllable: str) -> tuple[str, str | None]:
+    """Return the syllable without its tone mark (NFC) and the tone mark, if any."""
+    decomposed = unicodedata.normalize("NFD", syllable)
+    tone = next((c for c in decomposed if c in _TONES), None)
+    bare = "".join(c for c in decomposed if c not in _TONES)
+    return unicodedata.normalize("NFC", bare), tone
+
+
+def _tone_position(bare: str) -> int | None:
+    """Index in ``bare`` of the vowel that carries the tone, in the traditional style
+    used by most Vietnamese newsrooms ("hòa", "thủy", "khỏe")."""
+    low = bare.lower()
+    start = 0
+    if low.startswith("qu") or (low.startswith("gi") and len(low) > 2 and low[2] in _VOWELS):
+        start = 2
+    i = start
+    while i < len(low) and low[i] not in _VOWELS:
+        i += 1
+    j = i
+    while j < len(low) and low[j] in _VOWELS:
+        j += 1
+    if i == j:
+        if start == 2:  # "gì", "quỳ"-like: the tone sits on the i/u of gi/qu
+            return 1
+        return None
+    cluster = range(i, j)
+    hats = [k for k in cluster if low[k] in _HAT_VOWELS]
+    if hats:
+        return hats[-1]  # ươ -> ơ, uyê -> ê
+    if j < len(low):  # closed syllable: the last vowel ("hoàn", "toán")
+        return j - 1
+    if j - i >= 3:
+        return i + 1  # "khuỷu", "ngoái"
+    if j - i == 2:
+        return i  # "hòa", "múa", "thủy"
+    return i
+
+
+def normalize_tones(text: str) -> str:
+    """Move each syllable's tone mark to its traditional position ("hoà" -> "hòa").
+
+    Every syllable keeps its length in characters, so offsets stay valid.
+    """
+    out = []
+    for piece in re.split(r"(\w+)", nfc(text)):
+        if not piece or not piece[0].isalpha():
+            out.append(piece)
+            continue
+        bare, tone = _split_tone(piece)
+        pos = _tone_position(bare) if tone else None
+        if tone is None or pos is None or len(bare) != len(piece):
+            out.append(piece)
+            continue
+        chars = list(bare)
+        chars[pos] = unicodedata.normalize("NFC", chars[pos] + tone)
+        out.append("".join(chars))
+    return "".join(out)
+
+
+def fold_key(text: str) -> str:
+    """Matching key: NFC and tone placement normalised; same length as ``nfc(text)``."""
+    return normalize_tones(text)
+
+
+# --------------------------------------------------------------------------- syllables
+
+_INITIALS = "ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|b|c|d|đ|g|h|k|l|m|n|p|r|s|t|v|x"
+_RHYMES = """
+a ac ach ai am an ang anh ao ap at au ay
+ăc ăm ăn ăng ăp ăt
+âc âm ân âng âp ât âu ây
+e ec em en eng eo ep et
+ê êch êm ên ênh êp êt êu
+i ia ich im in inh ip it iu
+iêc iêm iên iêng iêp iêt iêu
+o oc oi om on ong op ot oong ooc
+oa oac oach oai oam oan oang oanh oao oap oat oay oăc oăm oăn oăng oăt
+oe oen oeo oet
+ô ôc ôi ôm ôn ông ôp ôt
+ơ ơi ơm ơn ơp ơt
+u uc ui um un ung up ut
+ua uân uâng uât uây uê uêch uênh uy uya uych uyên uyêt uynh uyt uyu uơ
+uôc uôi uôm uôn uông uôt
+ư ưa ưc ưi ưm ưn ưng ưt ưu
+ươc ươi ươm ươn ương ươp ươt ươu
+y yêm yên yêng yêt yêu
+""".split()
+_RHYME_SET = frozenset(_RHYMES)
+_SYLLABLE_RE = re.compile(rf"^({_INITIALS})?([a-zăâêôơưđ]+)$")
+_STOP_FINALS = ("c", "ch", "p", "t")
+_ALLOWED_STOP_TONES = {None, "\u0301", "\u0323"}
+
+
+def is_vietnamese_syllable(token: str) -> bool:
+    """True if ``token`` is a well-formed Vietnamese syllable (any case, any tone style)."""
+    bare, tone = _split_tone(token)
+    low = bare.lower()
+    m = _SYLLABLE_RE.match(low)
+    if not m:
+        return False
+    initial, rhyme = m.group(1) or "", m.group(2)
+    if initial == "gi" and rhyme not in _RHYME_SET:
+        initial, rhyme = "g", "i" + rhyme  # "gìn", "giữ" read as gi + rhyme or g + i-rhyme
+    if initial == "qu":
+        ok = rhyme in _RHYME_SET or ("u" + rhyme) in _RHYME_SET or ("o" + rhyme) in _RHYME_SET
+        if not ok:
+            return False
+    elif rhyme not in _RHYME_SET:
+        return False
+    if initial in ("k", "gh", "ngh") and rhyme[0] not in "eêiy":
+        return False
+    if initial in ("c", "ng") and rhyme[0] in "eêi":
+        return False  # spelt k / ngh there
+    if initial == "g" and rhyme[0] in "eê":
+        return False  # spelt gh there
+    if low.endswith(_STOP_FINALS) and tone not in _ALLOWED_STOP_TONES:
+        return False
+    return True
+
+
+# Words: letters/digits with inner hyphens, apostrophes or dots ("v.v", "18-19", "QDND.vn"),
+# and a trailing "+" for names like "ADMM+".
+_TOKEN_RE = re.compile(r"[^\W_]+(?:['’.\-/][^\W_]+)*\+?")
+
+
+def tokens(text: str) -> Iterator[re.Match[str]]:
+    """Word tokens of ``text`` as regex matches (with offsets)."""
+    return _TOKEN_RE.finditer(text)
+
+
+# --------------------------------------------------------------------------- segmentation
+
+# Abbreviations after which a period never ends a sentence (lower-cased, without the period).
+_ABBREVIATIONS = frozenset(
+    """tp tt q p tx h gs pgs ts ths bs ks cn ncs nxb nsnd nsut nd mr mrs ms dr jr sr st no co
+    ltd inc corp vs ô bà th ttg""".split()
+)
+_SEPARATOR_RE = re.compile(r"^[\s\-–—_=*•.·~]+$")
+_CLOSERS = "\"'”’»)]}"
+_OPENERS = "\"'“‘«([{"
+_BOUNDARY_RE = re.compile(
+    r"[.!?…]+[\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?[^\W\d_])"
+    # a missing space after the period, as scraped articles often have: "Lịch.Lễ đón"
+    r"|(?<=[^\W\d_]{2})[.!?](?=[^\W\d_][^\W\d_]*[a-zà-ỹđ]\b)"
+)
+
+
+def _quote_depth_at(line: str, pos: int) -> int:
+    depth = 0
+    straight_open = False
+    for c in line[:pos]:
+        if c in "“«‘":
+            depth += 1
+        elif c in "”»’" and depth > 0:
+            depth -= 1
+        elif c == '"':
+            straight_open = not straight_open
+    return depth + (1 if straight_open else 0)
+
+
+def _is_boundary(line: str, end_of_punct: int, punct_start: int) -> bool:
+    nxt = line[end_of_punct:].lstrip()
+    first = nxt.lstrip(_OPENERS)[:1]
+    if not first or not first.isupper():
+        return False
+    before = line[:punct_start]
+    word = re.search(r"([^\W\d_]+(?:\.[^\W\d_]+)*)$", before)
+    if line[punct_start] == "." and word:
+        w = word.group(1)
+        if w.lower() in _ABBREVIATIONS:
+            return False
+        if len(w) == 1 and w.isupper():  # an initial: "A. Nguyễn"
+            return False
+    # Punctuation closed by a quote ends the sentence; inside an open quote it does not.
+    closed_by_quote = line[punct_start:end_of_punct][-1:] in _CLOSERS
+    return closed_by_quote or _quote_depth_at(line, punct_start) == 0
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans ``(start, end)`` of ``text``: one per sentence, whitespace trimmed.
+
+    Lines are paragraphs (a headline without a final period is a sentence); separator
+    lines such as "-----" are skipped; abbreviations ("TP.", "GS."), initials, dates
+    ("18-19/2.") and quotations do not end a sentence early.
+    """
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        if body.strip() and not _SEPARATOR_RE.match(body):
+            cuts = [0]
+            for m in _BOUNDARY_RE.finditer(body):
+                if _is_boundary(body, m.end(), m.start()):
+                    cuts.append(m.end())
+            cuts.append(len(body))
+            for a, b in zip(cuts, cuts[1:], strict=False):
+                piece = body[a:b]
+                lead = len(piece) - len(piece.lstrip())
+                trail = len(piece) - len(piece.rstrip())
+                if piece.strip():
+                    spans.append((offset + a + lead, offset + b - trail))
+        offset += len(line)
+    return spans
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read file ({exc.strerror}); check the path", path) from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); re-save the file as UTF-8",
+            path,
+            line,
+        ) from exc
+
+
+def _expand(paths: Iterable[str | Path]) -> Iterator[Path]:
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            children = sorted(c for c in path.iterdir() if c.suffix in (".txt", ".jsonl"))
+            if not children:
+                raise InputError("directory holds no .txt or .jsonl files", path)
+            yield from children
+        elif not path.exists():
+            raise InputError("no such file; check the path", path)
+        else:
+            yield path
+
+
+def _read_jsonl(path: Path) -> Iterator[Document]:
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise InputError(f"cannot read file ({exc.strerror}); check the path", path) from exc
+    with handle:
+        for lineno, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    "not valid UTF-8; re-save the file as UTF-8", path, lineno
+                ) from exc
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(
+                    f"malformed JSON ({exc.msg}, column {exc.colno})", path, lineno
+                ) from exc
+            if not isinstance(obj, dict):
+                raise InputError(
+                    "each line must be a JSON object with 'id' and 'text'", path, lineno
+                )
+            text = obj.get("text")
+            if not isinstance(text, str):
+                raise InputError("record has no 'text' string field", path, lineno)
+            rid = obj.get("id")
+            rid = str(rid) if rid is not None else f"{path.stem}:{lineno}"
+            fields = {k: v for k, v in obj.items() if k not in ("id", "text")}
+            yield Document(id=rid, text=text, path=str(path), line=lineno, fields=fields)
+
+
+def read_documents(paths: Iterable[str | Path]) -> Iterator[Document]:
+    """Stream documents from ``.txt`` files (one article each), ``.jsonl`` files and
+    directories of them. Raises ``InputError`` naming the file and line on bad input."""
+    for path in _expand(paths):
+        if path.suffix == ".jsonl":
+            yield from _read_jsonl(path)
+        elif path.suffix == ".txt":
+            yield Document(id=path.stem, text=_read_text(path), path=str(path))
+        else:
+            raise InputError("unsupported input type; use .txt or .jsonl", path)
+
+
+def segment_documents(docs: Iterable[Document], unit: str = "document") -> Iterator[Segment]:
+    """Turn documents into segments: sentences (``unit="document"``) or whole records
+    (``unit="sentence"``, keeping each record's id)."""
+    if unit not in ("document", "sentence"):
+        raise ValueError(f"unit must be 'document' or 'sentence', not {unit!r}")
+    for doc in docs:
+        if unit == "sentence":
+            yield Segment(doc.id, doc.id, nfc(doc.text.strip()), 0, len(doc.text), 0, doc.fields)
+            continue
+        for n, (a, b) in enumerate(split_sentences(doc.text)):
+            yield Segment(f"{doc.id}#{n}", doc.id, nfc(doc.text[a:b]), a, b, n, doc.fields)
