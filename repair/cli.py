@@ -137,6 +137,347 @@ def eval_cmd(
             out.print(f"  {f}")
 
 
+# --------------------------------------------------------------------------- review (issue 6)
+
+review_app = typer.Typer(no_args_is_help=True, help="Work through the review queue.")
+aliases_app = typer.Typer(no_args_is_help=True, help="Alias-table tools.")
+app.add_typer(review_app, name="review")
+app.add_typer(aliases_app, name="aliases")
+
+QueueOpt = Annotated[Path, typer.Option("--queue", help="SQLite review queue")]
+ReviewerOpt = Annotated[str, typer.Option("--reviewer", help="your name, recorded with decisions")]
+CommentOpt = Annotated[str | None, typer.Option("--comment", help="optional note")]
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="accept although the QA gate fails (recorded)")
+]
+ItemArg = Annotated[int, typer.Argument(help="item id")]
+
+
+def _queue(path: Path, config: Path | None = None, aliases: list[Path] | None = None):
+    from repair.jobs import load_aliases
+    from repair.review import Queue
+
+    settings = _settings(config)
+    return Queue(
+        path,
+        settings.queue.busy_timeout_ms,
+        aliases=load_aliases(settings, aliases or []),
+        claim_ttl_s=settings.queue.claim_ttl_s,
+        must_exist=True,
+    )
+
+
+def _item_json(q, item) -> str:
+    import json
+
+    data = item.to_dict()
+    data["qa"] = list(q.qa(item).messages)
+    return json.dumps(data, ensure_ascii=False, indent=1)
+
+
+@review_app.command("next")
+def review_next(
+    queue: QueueOpt,
+    reviewer: ReviewerOpt,
+    order: Annotated[str, typer.Option(help="score | uncertainty | document")] = "score",
+    min_score: Annotated[float, typer.Option(help="lowest detector score")] = 0.0,
+    max_score: Annotated[float, typer.Option(help="highest detector score")] = 1.0,
+    category: Annotated[str | None, typer.Option(help="only items with this span category")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Claim the next pending item and print it as JSON (exit 0, empty output when none)."""
+    with _queue(queue, config) as q:
+        item = q.claim(
+            reviewer, order=order, min_score=min_score, max_score=max_score, category=category
+        )
+        if item is not None:
+            typer.echo(_item_json(q, item))
+
+
+@review_app.command("show")
+def review_show(item_id: ItemArg, queue: QueueOpt, config: ConfigOpt = None) -> None:
+    """Print one item, its QA report and its decision history as JSON."""
+    with _queue(queue, config) as q:
+        typer.echo(_item_json(q, q.get(item_id)))
+
+
+def _decide(queue, config, item_id, action, reviewer, **kw) -> None:
+    import json
+
+    with _queue(queue, config) as q:
+        d = q.decide(item_id, action, reviewer, **kw)
+        typer.echo(json.dumps(d.to_dict(), ensure_ascii=False))
+
+
+@review_app.command("accept")
+def review_accept(
+    item_id: ItemArg,
+    queue: QueueOpt,
+    reviewer: ReviewerOpt,
+    comment: CommentOpt = None,
+    force: ForceOpt = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Accept the proposal as it is."""
+    _decide(queue, config, item_id, "accept", reviewer, comment=comment, force=force)
+
+
+@review_app.command("reject")
+def review_reject(
+    item_id: ItemArg,
+    queue: QueueOpt,
+    reviewer: ReviewerOpt,
+    comment: CommentOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Reject the proposal: the machine text stays."""
+    _decide(queue, config, item_id, "reject", reviewer, comment=comment)
+
+
+@review_app.command("edit")
+def review_edit(
+    item_id: ItemArg,
+    queue: QueueOpt,
+    reviewer: ReviewerOpt,
+    text: Annotated[str, typer.Option("--text", help="the final sentence")],
+    comment: CommentOpt = None,
+    force: ForceOpt = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Replace the proposal with your own final text."""
+    _decide(
+        queue, config, item_id, "edit", reviewer, final_text=text, comment=comment, force=force
+    )
+
+
+@review_app.command("skip")
+def review_skip(
+    item_id: ItemArg,
+    queue: QueueOpt,
+    reviewer: ReviewerOpt,
+    comment: CommentOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Pass on an item: it stays pending and comes back to you last."""
+    _decide(queue, config, item_id, "skip", reviewer, comment=comment)
+
+
+@review_app.command("undo")
+def review_undo(
+    queue: QueueOpt,
+    reviewer: ReviewerOpt,
+    item_id: Annotated[int | None, typer.Argument(help="item id (default: your last)")] = None,
+    comment: CommentOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Revert your last decision (on ITEM_ID, if given) by appending an undo."""
+    import json
+
+    with _queue(queue, config) as q:
+        d = q.undo(reviewer, item_id, comment)
+        typer.echo(json.dumps(d.to_dict(), ensure_ascii=False))
+
+
+@review_app.command("stats")
+def review_stats(
+    queue: QueueOpt,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON, items included")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Progress per status and document; effort per reviewer (time, HTER)."""
+    import json
+
+    from repair.review.stats import queue_stats
+
+    with _queue(queue, config) as q:
+        stats = queue_stats(q)
+    if as_json:
+        typer.echo(json.dumps(stats.to_dict(), ensure_ascii=False, indent=1))
+        return
+    out = Console()
+    table = Table(title=f"review queue {queue}")
+    table.add_column("status")
+    table.add_column("items", justify="right")
+    for status, n in sorted(stats.status.items()):
+        table.add_row(status, str(n))
+    out.print(table)
+    table = Table(title="per reviewer")
+    for col in ("reviewer", "decided", "accept", "edit", "reject", "skip", "undo", "forced",
+                "median s", "mean HTER"):
+        table.add_column(col, justify="left" if col == "reviewer" else "right")
+    for r in stats.reviewers.values():
+        table.add_row(
+            r.reviewer,
+            str(r.decided),
+            *(str(r.actions.get(a, 0)) for a in ("accept", "edit", "reject", "skip", "undo")),
+            str(r.forced),
+            "-" if r.median_seconds is None else f"{r.median_seconds:.1f}",
+            "-" if r.mean_hter is None else f"{r.mean_hter:.3f}",
+        )
+    out.print(table)
+    table = Table(title="per document")
+    table.add_column("document")
+    table.add_column("done", justify="right")
+    table.add_column("left", justify="right")
+    for doc, d in sorted(stats.documents.items()):
+        table.add_row(doc, str(d["done"]), str(d["left"]))
+    out.print(table)
+
+
+@app.command("export")
+def export_cmd(
+    queue: QueueOpt,
+    out: Annotated[Path, typer.Option("--out", "-o", help="output file (folder for hf)")],
+    status: Annotated[str, typer.Option(help="accepted (= accepted or edited) | edited | "
+                                        "rejected | pending | all")] = "accepted",
+    fmt: Annotated[str, typer.Option("--format", help="jsonl | tmx | xliff | hf")] = "jsonl",
+    config: ConfigOpt = None,
+) -> None:
+    """Export reviewed items for translation tools (TMX, XLIFF) or training (JSONL, HF)."""
+    from repair.export import export_queue
+
+    with _queue(queue, config) as q:
+        n = export_queue(q, out, fmt, status)
+    console.print(f"{n} items -> {out}")
+
+
+@app.command("apply")
+def apply_cmd(
+    inputs: Inputs,
+    queue: QueueOpt,
+    out: Annotated[Path, typer.Option("--out", "-o", help="output folder")],
+    config: ConfigOpt = None,
+) -> None:
+    """Write the articles with accepted and edited sentences substituted, all else as it was."""
+    from repair.apply import apply_decisions
+
+    with _queue(queue, config) as q:
+        s = apply_decisions(inputs, q, out)
+    console.print(
+        f"{s.documents} documents, {s.changed_documents} changed, {len(s.substituted)} "
+        f"sentences substituted, {len(s.stale)} stale -> {out}"
+    )
+
+
+@aliases_app.command("suggest")
+def aliases_suggest(
+    queue: QueueOpt,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="TSV (default: stdout)")] = None,
+    aliases: AliasOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Propose alias-table rows from accepted edits, with their evidence, to confirm by hand."""
+    from repair.alias_mining import format_suggestions, suggest_aliases
+
+    with _queue(queue, config, aliases) as q:
+        text = format_suggestions(suggest_aliases(q, q.aliases))
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- train / bench
+
+train_app = typer.Typer(no_args_is_help=True, help="Train the project's models.")
+bench_app = typer.Typer(no_args_is_help=True, help="Throughput and memory benchmarks.")
+app.add_typer(train_app, name="train")
+app.add_typer(bench_app, name="bench")
+
+
+@train_app.command("detector")
+def train_detector_cmd(
+    config: Annotated[Path, typer.Option("--config", help="training YAML")] = Path(
+        "configs/train_detector.yaml"
+    ),
+    out: Annotated[Path | None, typer.Option(help="model directory")] = None,
+    run_config: Annotated[Path | None, typer.Option(help="run YAML (rules, aliases)")] = None,
+) -> None:
+    """Train the artifact detector on synthetic artifacts over the clean corpus."""
+    import yaml
+
+    from repair.config import ROOT, _build
+    from repair.errors import ConfigError
+    from repair.jobs import load_aliases
+    from repair.train.detector import DetectorTrainSettings, train_detector
+
+    try:
+        data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read training config ({exc.strerror})", config) from exc
+    train = dict(data.get("train", {}))
+    for key in ("corpus", "out"):
+        if key in train and not Path(train[key]).is_absolute():
+            train[key] = str((ROOT / train[key]).resolve())
+    if out is not None:
+        train["out"] = str(out.resolve())
+    settings = _build(DetectorTrainSettings, train, str(config), ROOT)
+    run_settings = _settings(run_config)
+    aliases = load_aliases(run_settings)
+    metrics = train_detector(settings, run_settings.detect, aliases)
+    # Measure the new model the way users will (repair eval, repair bench) for its card.
+    from repair.bench import bench_detect, bench_sentences
+    from repair.evaluate import evaluate
+    from repair.train.detector import write_model_card
+
+    with_model = _settings(run_config, **{"detect.model": settings.out})
+    rows, signature, bench = None, "", None
+    if with_model.eval.gold and Path(with_model.eval.gold).exists():
+        report = evaluate(with_model.eval.gold, with_model, aliases)
+        rows, signature = report.rows(), report.signature
+    if with_model.eval.clean and Path(with_model.eval.clean).exists():
+        bench = bench_detect(bench_sentences(with_model.eval.clean, 5000), with_model.detect,
+                             aliases)
+    write_model_card(settings.out, rows, signature, bench)
+    table = Table(title=f"repair train detector -> {settings.out}")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for k, v in metrics.items():
+        table.add_row(k, f"{v:.4f}" if isinstance(v, float) else str(v))
+    Console().print(table)
+
+
+@bench_app.command("detect")
+def bench_detect_cmd(
+    source: Annotated[Path | None, typer.Option(help="corpus .jsonl.gz or articles")] = None,
+    n: Annotated[int, typer.Option(help="sentences")] = 5000,
+    config: ConfigOpt = None,
+) -> None:
+    """Sentences per second and peak memory of the whole detector on this machine."""
+    from repair.bench import bench_detect, bench_sentences
+    from repair.jobs import load_aliases
+
+    settings = _settings(config)
+    src = source or (Path(settings.eval.clean) if settings.eval.clean else None)
+    if src is None or not src.exists():
+        src = Path(__file__).resolve().parent.parent / "samples" / "seeds"
+    result = bench_detect(bench_sentences(src, n), settings.detect, load_aliases(settings))
+    table = Table(title=f"repair bench detect ({src.name})")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for k, v in result.items():
+        table.add_row(k, str(v))
+    Console().print(table)
+
+
+@train_app.command("rewriter")
+def train_rewriter_cmd(
+    config: Annotated[Path, typer.Option("--config", help="configs/train_rewriter*.yaml")],
+    resume: Annotated[bool, typer.Option("--resume", help="continue from the checkpoint")] = False,
+) -> None:
+    """Train the seq2seq rewriter on synthetic pairs (resumable; Ctrl-C saves a checkpoint)."""
+    from repair.train.rewriter import load_train_settings, train_rewriter
+
+    logging.getLogger("repair").setLevel(logging.INFO)
+    result = train_rewriter(load_train_settings(config), resume=resume)
+    state = "finished" if result.finished else "stopped (resume with --resume)"
+    console.print(
+        f"{state}: {result.steps} steps, {result.seconds / 60:.1f} min, "
+        f"loss {result.final_loss:.3f} -> {result.out_dir if result.finished else 'checkpoint'}"
+    )
+
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:

@@ -20,6 +20,7 @@ from pathlib import Path
 from repair.aliases import AliasTable, load_alias_tables
 from repair.config import Settings, save_settings
 from repair.detect import Detection, detect
+from repair.memory import Memory
 from repair.review import Queue
 from repair.rewrite import Proposal, propose
 from repair.text import read_documents, segment_documents
@@ -97,6 +98,8 @@ def run_job(
         if (mode == "run" and settings.queue.path)
         else None
     )
+    # Memory of past decisions: reviewers' accepted text for sentences seen before.
+    memory = Memory.from_queue(queue) if queue is not None else None
     try:
         with tmp.open("w", encoding="utf-8") as fh:
             for doc in read_documents(inputs):
@@ -105,6 +108,8 @@ def run_job(
                 items: list[Detection | Proposal] = list(detect(segments, settings.detect, aliases))
                 if mode == "run":
                     items = list(propose(items, settings.rewrite, aliases))
+                    if memory is not None:
+                        items = list(memory.apply(items))
                 for item in items:
                     rec = _record(item)
                     fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
@@ -123,7 +128,7 @@ def run_job(
                         )
                         for i, s in enumerate(segments)
                     }
-                    summary.queued_new += queue.add(items, aliases.digest, context)  # type: ignore[arg-type]
+                    summary.queued_new += queue.add(items, aliases.digest, context, doc.path)  # type: ignore[arg-type]
         os.replace(tmp, out)
     finally:
         if queue is not None:

@@ -1,0 +1,106 @@
+"""Alias mining: propose new alias-table rows from reviewers' accepted edits.
+
+Where a reviewer replaced a short stretch containing a name by another ("Ruan Chunfu" ->
+"Nguyễn Xuân Phúc"), the old stretch is a candidate variant of the new one, unless the alias
+table already maps it there. Candidates are grouped by canonical form with their evidence
+(item ids and counts) and written in the alias TSV format of ``repair.aliases``, the evidence
+as ``#`` comment lines, for a human to confirm before the rows join a table.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from repair.aliases import HEADER, AliasTable
+from repair.review.diff import word_changes
+from repair.review.queue import Queue
+
+__all__ = ["AliasSuggestion", "suggest_aliases", "format_suggestions"]
+
+MAX_WORDS = 6
+
+
+@dataclass
+class AliasSuggestion:
+    canonical: str
+    type: str
+    variants: dict[str, list[int]] = field(default_factory=dict)  # variant -> item ids
+
+    @property
+    def count(self) -> int:
+        return sum(len(v) for v in self.variants.values())
+
+    def row(self) -> str:
+        return "\t".join((self.canonical, self.type, "|".join(sorted(self.variants))))
+
+
+def _surface(ws: tuple[str, ...]) -> str:
+    return " ".join(ws).strip()
+
+
+def _trim(ws: tuple[str, ...]) -> tuple[str, ...]:
+    ws = tuple(ws)
+    while ws and not ws[0][0].isalnum():
+        ws = ws[1:]
+    while ws and not ws[-1][0].isalnum():
+        ws = ws[:-1]
+    return ws
+
+
+def _guess_type(canonical: str, aliases: AliasTable) -> str:
+    for row in aliases.rows:
+        if row.canonical == canonical:
+            return row.type
+    parts = canonical.split()
+    if len(parts) >= 2 and all(p[:1].isupper() for p in parts):
+        return "person"
+    return "entity"
+
+
+def suggest_aliases(queue: Queue, aliases: AliasTable | None = None) -> list[AliasSuggestion]:
+    """Candidate alias rows from the queue's accepted and edited items, most evidence first."""
+    aliases = aliases if aliases is not None else AliasTable()
+    found: dict[str, AliasSuggestion] = {}
+    seen: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for it in queue.items(["accepted", "edited"]):
+        final = it.final_text
+        if final is None or final == it.text:
+            continue
+        for ch in word_changes(it.text, final):
+            if ch.op != "replace":
+                continue
+            old, new = _trim(ch.old), _trim(ch.new)
+            if not old or not new or len(old) > MAX_WORDS or len(new) > MAX_WORDS:
+                continue
+            old_s, new_s = _surface(old), _surface(new)
+            if old_s.lower() == new_s.lower() or not any(c.isalpha() for c in old_s):
+                continue
+            if not any(w[:1].isupper() for w in old + new):
+                continue  # ordinary rewording, not a name
+            if any(m.canonical == new_s for m in aliases.find(old_s)):
+                continue  # already known
+            if it.id in seen[(old_s, new_s)]:
+                continue
+            seen[(old_s, new_s)].add(it.id)
+            sug = found.setdefault(new_s, AliasSuggestion(new_s, _guess_type(new_s, aliases)))
+            sug.variants.setdefault(old_s, []).append(it.id)
+    return sorted(found.values(), key=lambda s: (-s.count, s.canonical))
+
+
+def format_suggestions(suggestions: list[AliasSuggestion]) -> str:
+    """The suggestions as an alias table (TSV) with ``#`` evidence lines above each row."""
+    lines = ["\t".join(HEADER)]
+    for s in suggestions:
+        for variant, ids in sorted(s.variants.items()):
+            lines.append(
+                f"# {variant!r} -> {s.canonical!r}: {len(ids)} edit(s), items "
+                + ", ".join(map(str, ids))
+            )
+        lines.append(s.row())
+    return "\n".join(lines) + "\n"
+
+
+def write_suggestions(suggestions: list[AliasSuggestion], out: str | Path) -> None:
+    Path(out).write_text(format_suggestions(suggestions), encoding="utf-8")

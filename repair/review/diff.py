@@ -1,0 +1,89 @@
+"""Word-level differences: the reviewer's diff view, HTER-style effort, and alias mining.
+
+Words are runs of letters/digits; punctuation marks are words of their own; whitespace is not
+a word, so a diff never shows spacing noise.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import re
+from dataclasses import dataclass
+
+__all__ = ["Change", "words", "word_changes", "word_edit_distance", "hter", "diff_html"]
+
+_WORD_RE = re.compile(r"[^\W_]+(?:['’\-.][^\W_]+)*|[^\w\s]|_")
+
+
+@dataclass(frozen=True)
+class Change:
+    op: str  # equal, replace, delete, insert
+    old: tuple[str, ...]
+    new: tuple[str, ...]
+
+
+def words(text: str) -> list[str]:
+    """The word tokens of ``text``."""
+    return _WORD_RE.findall(text)
+
+
+def word_changes(a: str, b: str) -> list[Change]:
+    """Word-level opcodes turning ``a`` into ``b``."""
+    wa, wb = words(a), words(b)
+    sm = difflib.SequenceMatcher(a=wa, b=wb, autojunk=False)
+    return [
+        Change(op, tuple(wa[i1:i2]), tuple(wb[j1:j2]))
+        for op, i1, i2, j1, j2 in sm.get_opcodes()
+    ]
+
+
+def word_edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance over words (insertions, deletions, substitutions)."""
+    wa, wb = words(a), words(b)
+    prev = list(range(len(wb) + 1))
+    for i, x in enumerate(wa, start=1):
+        cur = [i]
+        for j, y in enumerate(wb, start=1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
+        prev = cur
+    return prev[-1]
+
+
+def hter(proposal: str, final: str) -> float:
+    """HTER-style effort: word edits from the proposal to the final text, per final word
+    (TER without block shifts). 0 = accepted as proposed."""
+    n = len(words(final))
+    return round(word_edit_distance(proposal, final) / max(n, 1), 4)
+
+
+def diff_html(a: str, b: str) -> str:
+    """``b`` shown against ``a``: deleted words struck through in red, inserted in green."""
+    wa_text = _spaced(a)
+    wb_text = _spaced(b)
+    sm = difflib.SequenceMatcher(a=[w for w, _ in wa_text], b=[w for w, _ in wb_text],
+                                 autojunk=False)
+    out: list[str] = []
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == "equal":
+            out.append(_join(wb_text[j1:j2]))
+            continue
+        if i2 > i1:
+            out.append(f'<del class="rv-del">{_join(wa_text[i1:i2]).strip()}</del> ')
+        if j2 > j1:
+            out.append(f'<ins class="rv-ins">{_join(wb_text[j1:j2]).strip()}</ins> ')
+    return "".join(out).strip()
+
+
+def _spaced(text: str) -> list[tuple[str, str]]:
+    """Words with the whitespace that follows each, so the diff keeps the text's spacing."""
+    out = []
+    for m in _WORD_RE.finditer(text):
+        end = m.end()
+        gap = re.match(r"\s*", text[end:]).group(0)  # type: ignore[union-attr]
+        out.append((m.group(0), " " if gap else ""))
+    return out
+
+
+def _join(pieces: list[tuple[str, str]]) -> str:
+    return "".join(html.escape(w) + s for w, s in pieces)

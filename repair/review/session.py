@@ -1,0 +1,196 @@
+"""A reviewer's session: one claimed item at a time, decisions, undo, filters, progress, and
+the HTML view of an item (context, word-level diff, highlighted detector spans, QA issues).
+
+The notebook widget (``repair.review.ui``) is a thin shell over this class; everything it
+shows is :meth:`ReviewSession.render_html`, and every button calls one method here.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from repair.aliases import AliasTable
+from repair.review.diff import diff_html
+from repair.review.qa import QAReport
+from repair.review.queue import Decision, Item, Queue
+
+__all__ = ["SessionFilters", "ReviewSession", "CSS"]
+
+log = logging.getLogger(__name__)
+
+CSS = """
+<style>
+.rv {font-family: system-ui, sans-serif; font-size: 15px; line-height: 1.5; max-width: 1100px}
+.rv-meta {color: #555; font-size: 13px}
+.rv-ctx {color: #777; margin: 4px 0}
+.rv-box {border: 1px solid #ddd; border-radius: 6px; padding: 8px 10px; margin: 6px 0}
+.rv-label {font-size: 12px; text-transform: uppercase; color: #888; letter-spacing: .05em}
+.rv-del {background: #fdd; color: #a00; text-decoration: line-through}
+.rv-ins {background: #dfd; color: #060; text-decoration: none}
+.rv-span {background: #fff3bf; border-bottom: 2px solid #f59f00; padding: 0 1px}
+.rv-span sup {font-size: 10px; color: #b35c00; margin-left: 2px}
+.rv-cat-alias, .rv-cat-calque_name {background: #e7f5ff; border-color: #1c7ed6}
+.rv-cat-date, .rv-cat-english, .rv-cat-english_name {background: #f3f0ff; border-color: #7048e8}
+.rv-cat-duplicate {background: #fff0f6; border-color: #d6336c}
+.rv-qa-ok {color: #2b8a3e}
+.rv-qa-bad {color: #c92a2a; font-weight: 600}
+.rv-progress {font-size: 13px; color: #333}
+</style>
+"""
+
+
+@dataclass(frozen=True)
+class SessionFilters:
+    order: str = "score"  # score | uncertainty | document
+    min_score: float = 0.0
+    max_score: float = 1.0
+    category: str | None = None
+
+
+class ReviewSession:
+    """Work through a queue item by item as one reviewer."""
+
+    def __init__(
+        self,
+        queue: Queue | str | Path,
+        reviewer: str,
+        *,
+        aliases: AliasTable | None = None,
+        filters: SessionFilters | None = None,
+    ):
+        self.queue = (
+            queue if isinstance(queue, Queue) else Queue(queue, aliases=aliases, must_exist=True)
+        )
+        self.reviewer = reviewer
+        self.filters = filters or SessionFilters()
+        self.current: Item | None = None
+        self.decisions: list[Decision] = []
+        self.next()
+
+    # ------------------------------------------------------------------ moving
+
+    def next(self) -> Item | None:
+        """Claim the next item under the filters (the one already held, if any)."""
+        f = self.filters
+        self.current = self.queue.claim(
+            self.reviewer,
+            order=f.order,
+            min_score=f.min_score,
+            max_score=f.max_score,
+            category=f.category,
+        )
+        return self.current
+
+    def set_filters(self, **changes: object) -> Item | None:
+        """Change order or filters; the held item is released and the next one claimed."""
+        self.filters = replace(self.filters, **changes)  # type: ignore[arg-type]
+        if self.current is not None:
+            self.queue.release(self.current.id, self.reviewer)
+        return self.next()
+
+    def _require(self) -> Item:
+        if self.current is None:
+            from repair.errors import QueueError
+
+            raise QueueError("no item to decide: the queue (under these filters) is done")
+        return self.current
+
+    def _decide(self, action: str, **kw: object) -> Decision:
+        item = self._require()
+        d = self.queue.decide(item.id, action, self.reviewer, **kw)  # type: ignore[arg-type]
+        self.decisions.append(d)
+        log.info("%s %s item %s", self.reviewer, action, item.id)
+        self.next()
+        return d
+
+    # ------------------------------------------------------------------ deciding
+
+    def accept(self, *, force: bool = False, comment: str | None = None) -> Decision:
+        return self._decide("accept", force=force, comment=comment)
+
+    def reject(self, *, comment: str | None = None) -> Decision:
+        return self._decide("reject", comment=comment)
+
+    def edit(self, text: str, *, force: bool = False, comment: str | None = None) -> Decision:
+        return self._decide("edit", final_text=text, force=force, comment=comment)
+
+    def skip(self, *, comment: str | None = None) -> Decision:
+        return self._decide("skip", comment=comment)
+
+    def undo(self) -> Decision:
+        """Revert this reviewer's last decision; its item becomes the current one again."""
+        d = self.queue.undo(self.reviewer)
+        if self.current is not None and self.current.id != d.item_id:
+            self.queue.release(self.current.id, self.reviewer)
+        self.decisions.append(d)
+        self.current = self.queue.get(d.item_id)
+        return d
+
+    # ------------------------------------------------------------------ showing
+
+    def qa(self, text: str | None = None) -> QAReport:
+        return self.queue.qa(self._require(), text)
+
+    def progress(self) -> dict:
+        """Done and left, overall and per document."""
+        docs: dict[str, dict[str, int]] = defaultdict(lambda: {"done": 0, "left": 0})
+        for it in self.queue.items():
+            docs[it.doc_id]["left" if it.status == "pending" else "done"] += 1
+        done = sum(d["done"] for d in docs.values())
+        left = sum(d["left"] for d in docs.values())
+        return {"done": done, "left": left, "documents": dict(docs)}
+
+    def render_html(self, text: str | None = None) -> str:
+        """The current item as HTML (with ``text`` as the candidate final text, if given)."""
+        p = self.progress()
+        bar = (
+            f'<div class="rv-progress"><b>{p["done"]}</b> done, <b>{p["left"]}</b> left'
+            f' &middot; reviewer <b>{html.escape(self.reviewer)}</b></div>'
+        )
+        item = self.current
+        if item is None:
+            return f'{CSS}<div class="rv">{bar}<p>Nothing left to review under these '\
+                   "filters.</p></div>"
+        doc = p["documents"].get(item.doc_id, {"done": 0, "left": 0})
+        candidate = item.proposal if text is None else text
+        report = self.queue.qa(item, candidate)
+        if report.ok:
+            qa = '<span class="rv-qa-ok">QA: all checks pass</span>'
+        else:
+            qa = '<span class="rv-qa-bad">QA: ' + "; ".join(
+                html.escape(m) for m in report.messages
+            ) + " (accepting needs Force)</span>"
+        cats = ", ".join(item.categories) or "-"
+        return f"""{CSS}<div class="rv">{bar}
+<div class="rv-meta">item {item.id} &middot; {html.escape(item.segment_id)} &middot;
+article {html.escape(item.doc_id)}: {doc["done"]} done, {doc["left"]} left &middot;
+score {item.score:.3f} &middot; categories {html.escape(cats)} &middot;
+proposal from {html.escape(item.source)} ({html.escape(item.model)})</div>
+<div class="rv-box"><div class="rv-label">sentence in context</div>
+<div class="rv-ctx">{html.escape(item.context_before)}</div>
+<div>{highlight_spans(item.text, item.spans)}</div>
+<div class="rv-ctx">{html.escape(item.context_after)}</div></div>
+<div class="rv-box"><div class="rv-label">proposed change</div>
+<div>{diff_html(item.text, candidate)}</div></div>
+<div>{qa}</div></div>"""
+
+
+def highlight_spans(text: str, spans: tuple[dict, ...] | list[dict]) -> str:
+    """``text`` with detector spans marked and labelled by category (overlaps: first wins)."""
+    out, pos = [], 0
+    for s in sorted(spans, key=lambda s: (s["start"], -s["end"])):
+        if s["start"] < pos:
+            continue
+        cat = html.escape(s["category"])
+        out.append(html.escape(text[pos : s["start"]]))
+        out.append(
+            f'<mark class="rv-span rv-cat-{cat}" title="{cat}">'
+            f'{html.escape(text[s["start"] : s["end"]])}<sup>{cat}</sup></mark>'
+        )
+        pos = s["end"]
+    out.append(html.escape(text[pos:]))
+    return "".join(out)

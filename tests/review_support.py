@@ -1,0 +1,53 @@
+"""Shared set-up for the review tests: real queues made by the real batch job.
+
+Test modules import the fixtures ``samples_db`` and ``queue_path`` from here.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from .conftest import SAMPLES
+
+
+@pytest.fixture(scope="session")
+def samples_db(tmp_path_factory, settings) -> Path:
+    """The queue that ``repair run samples/seeds --queue`` makes (built once)."""
+    from repair.jobs import run_job
+
+    d = tmp_path_factory.mktemp("samples_queue")
+    db = d / "samples.db"
+    run_job([SAMPLES], d / "samples.jsonl", replace(settings, queue=replace(settings.queue,
+                                                                         path=str(db))))
+    return db
+
+
+@pytest.fixture
+def queue_path(tmp_path, samples_db) -> Path:
+    """A fresh copy of the sample queue for one test."""
+    target = tmp_path / "q.db"
+    shutil.copy(samples_db, target)
+    return target
+
+
+def synthetic_queue(tmp_path: Path, settings, n: int) -> Path:
+    """A queue of ``n`` items, one per sentence record, each with a known alias variant."""
+    from repair.jobs import run_job
+
+    src = tmp_path / "many.jsonl"
+    lines = [
+        {"id": f"s{i:04d}", "text": f"Thủ tướng Ruan Chunfu phát biểu tại phiên họp số {i}."}
+        for i in range(n)
+    ]
+    src.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines), encoding="utf-8"
+    )
+    db = tmp_path / "many.db"
+    s = replace(settings, unit="sentence", queue=replace(settings.queue, path=str(db)))
+    run_job([src], tmp_path / "many.out.jsonl", s)
+    return db
