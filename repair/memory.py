@@ -107,8 +107,9 @@ class Memory:
             return MemoryMatch(e, "normalised", 1.0, e.final)
         best: MemoryMatch | None = None
         for e in self.entries:
-            if abs(len(e.text) - len(text)) > (1 - self.fuzzy_threshold) * max(len(text), 1) + 2:
-                continue
+            la, lb = len(e.text), len(text)
+            if 2 * min(la, lb) < self.fuzzy_threshold * (la + lb):
+                continue  # the lengths alone rule the threshold out
             sm = difflib.SequenceMatcher(a=e.text, b=text, autojunk=False)
             if sm.quick_ratio() < self.fuzzy_threshold:
                 continue

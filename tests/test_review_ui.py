@@ -1,0 +1,99 @@
+"""The review session and its widgets, driven as a reviewer would: buttons, keys, edit box."""
+
+import pytest
+
+from repair.errors import QueueError
+from repair.review import Queue
+from repair.review.session import ReviewSession, SessionFilters
+from repair.review.ui import ReviewWidget, review_widget
+
+from .review_support import queue_path, samples_db  # noqa: F401  (fixtures)
+
+
+@pytest.fixture
+def ui(queue_path, aliases):  # noqa: F811
+    return review_widget(queue_path, "an", aliases=aliases)
+
+
+def test_view_shows_context_diff_spans_qa_and_progress(ui):
+    item = ui.session.current
+    html = ui.view.value
+    assert item is not None and ui.editor.value == item.proposal
+    assert '<del class="rv-del">' in html and '<ins class="rv-ins">' in html
+    for cat in item.categories:
+        assert f'class="rv-span rv-cat-{cat}"' in html
+    assert "QA: all checks pass" in html
+    assert "0</b> done, <b>20</b> left" in html
+    assert item.context_after[:30] in html.replace("&quot;", '"')
+    assert ui.progress.max == 20 and ui.progress.value == 0
+
+
+def test_buttons_and_edit_box_record_decisions(ui, queue_path, aliases):  # noqa: F811
+    first = ui.session.current
+    ui.buttons["accept"].click()
+    assert ui.message.value == f"accept item {first.id}"
+    second = ui.session.current
+    assert second.id != first.id and ui.editor.value == second.proposal
+    ui.editor.value = second.proposal + " Thêm."
+    assert "<ins" in ui.view.value and "Thêm" in ui.view.value
+    ui.comment.value = "thêm câu"
+    ui.buttons["edit"].click()
+    third = ui.session.current
+    ui.buttons["reject"].click()
+    ui.buttons["skip"].click()
+    assert ui.progress.value == 3
+    with Queue(queue_path) as q:
+        assert q.get(first.id).status == "accepted"
+        edited = q.get(second.id)
+        assert edited.final_text == second.proposal + " Thêm."
+        assert edited.history[-1].comment == "thêm câu" and edited.history[-1].seconds >= 0
+        assert q.get(third.id).status == "rejected"
+        assert [d.action for d in q.decisions()] == ["accept", "edit", "reject", "skip"]
+
+
+def test_keyboard_undo_and_qa_gate(ui, queue_path):  # noqa: F811
+    first = ui.session.current
+    ui.keys.value = "a"
+    assert ui.keys.value == "" and ui.session.current.id != first.id
+    ui.keys.value = "u"  # undo brings the item back
+    assert ui.session.current.id == first.id and ui.message.value == f"undo item {first.id}"
+    ui.editor.value = first.proposal.replace("17", "18")
+    assert "numbers lost: 17" in ui.view.value
+    ui.keys.value = "e"
+    assert "fails the QA gate" in ui.message.value and ui.session.current.id == first.id
+    ui.keys.value = "f"
+    assert ui.force.value is True
+    ui.buttons["edit"].click()
+    assert ui.message.value == f"edit item {first.id} (forced)" and ui.force.value is False
+    with Queue(queue_path) as q:
+        assert q.get(first.id).history[-1].forced
+
+
+def test_filters_change_the_claimed_item(ui):
+    ui.category.value = "duplicate"
+    assert "duplicate" in ui.session.current.categories
+    ui.score.value = (0.0, 0.01)
+    assert ui.session.current is None
+    assert "Nothing left to review" in ui.view.value
+    assert ui.buttons["accept"].disabled and not ui.buttons["undo"].disabled
+    ui.buttons["accept"].click()  # disabled in the browser; a direct click is harmless
+    ui.score.value = (0.0, 1.0)
+    ui.category.value = None
+    ui.order.value = "uncertainty"
+    assert ui.session.current is not None
+
+
+def test_two_sessions_never_show_the_same_item(queue_path, aliases):  # noqa: F811
+    a = ReviewSession(queue_path, "an", aliases=aliases)
+    b = ReviewSession(queue_path, "binh", aliases=aliases, filters=SessionFilters())
+    seen = set()
+    while a.current or b.current:
+        for s in (a, b):
+            if s.current:
+                assert s.current.id not in seen
+                seen.add(s.current.id)
+                s.reject()
+    assert len(seen) == 20
+    with pytest.raises(QueueError, match="queue .* is done"):
+        a.accept()
+    assert ReviewWidget(a).view.value.count("Nothing left") == 1
