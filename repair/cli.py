@@ -109,16 +109,31 @@ def run_cmd(
 
 @app.command("eval")
 def eval_cmd(
-    gold: Annotated[Path, typer.Option("--gold", help="labelled JSONL (seed_dev.jsonl format)")],
+    gold: Annotated[
+        Path | None, typer.Option("--gold", help="labelled JSONL (default: eval.gold)")
+    ] = None,
     aliases: AliasOpt = None,
     config: ConfigOpt = None,
+    model: Annotated[Path | None, typer.Option(help="detector model directory")] = None,
+    clean_n: Annotated[
+        int | None, typer.Option(help="held-out clean sentences for the FPR (0 = skip)")
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="list every failure")] = False,
+    rewriter: Annotated[Path | None, typer.Option(help="seq2seq rewriter directory")] = None,
+    synthetic: Annotated[
+        int, typer.Option(help="also score the rewriter on N held-out synthetic sentences")
+    ] = 0,
 ) -> None:
-    """Measure detection and proposals on a labelled file."""
+    """Measure detection and proposals on a labelled file and held-out clean text."""
+    from repair.errors import ConfigError
     from repair.evaluate import evaluate
     from repair.jobs import load_aliases
 
-    settings = _settings(config)
+    settings = _settings(config, **{"detect.model": _abs(model), "eval.clean_n": clean_n,
+                                    "rewrite.model": _abs(rewriter)})
+    gold = gold or (Path(settings.eval.gold) if settings.eval.gold else None)
+    if gold is None:
+        raise ConfigError("no gold file: pass --gold FILE.jsonl or set eval.gold")
     report = evaluate(gold, settings, load_aliases(settings, aliases or []))
     table = Table(title="repair eval", caption=report.signature)
     table.add_column("measure")
@@ -135,6 +150,24 @@ def eval_cmd(
     if verbose:
         for f in report.failures:
             out.print(f"  {f}")
+    if synthetic > 0:
+        from repair.rewrite.heldout import evaluate_synthetic
+
+        if not settings.eval.clean:
+            raise ConfigError("no held-out corpus: set eval.clean for --synthetic")
+        syn = evaluate_synthetic(settings.eval.clean, synthetic, settings,
+                                 load_aliases(settings, aliases or []))
+        table = Table(title="repair eval: rewriter on held-out synthetic pairs",
+                      caption=syn.signature)
+        table.add_column("measure")
+        table.add_column("value", justify="right")
+        for name, value in syn.rows():
+            table.add_row(name, value)
+        out.print(table)
+        out.print(f"signature: {syn.signature}")
+        if verbose:
+            for src, hyp, ref in syn.examples:
+                out.print(f"  in:  {src}\n  out: {hyp}\n  ref: {ref}\n", highlight=False)
 
 
 # --------------------------------------------------------------------------- review (issue 6)
@@ -302,8 +335,8 @@ def review_stats(
         table.add_row(status, str(n))
     out.print(table)
     table = Table(title="per reviewer")
-    for col in ("reviewer", "decided", "accept", "edit", "reject", "skip", "undo", "forced",
-                "median s", "mean HTER"):
+    for col in ("reviewer", "decided", "acc", "edit", "rej", "skip", "undo", "forced",
+                "med s", "HTER"):
         table.add_column(col, justify="left" if col == "reviewer" else "right")
     for r in stats.reviewers.values():
         table.add_row(
@@ -312,7 +345,7 @@ def review_stats(
             *(str(r.actions.get(a, 0)) for a in ("accept", "edit", "reject", "skip", "undo")),
             str(r.forced),
             "-" if r.median_seconds is None else f"{r.median_seconds:.1f}",
-            "-" if r.mean_hter is None else f"{r.mean_hter:.3f}",
+            "-" if r.mean_hter is None else f"{r.mean_hter:.2f}",
         )
     out.print(table)
     table = Table(title="per document")
@@ -476,6 +509,33 @@ def train_rewriter_cmd(
         f"loss {result.final_loss:.3f} -> {result.out_dir if result.finished else 'checkpoint'}"
     )
 
+
+@bench_app.command("rewrite")
+def bench_rewrite_cmd(
+    model: Annotated[Path | None, typer.Option(help="rewriter directory (default: rewrite.model)")]
+    = None,
+    n: Annotated[int, typer.Option(help="corrupted held-out sentences")] = 64,
+    threads: Annotated[int, typer.Option(help="torch CPU threads")] = 1,
+    config: ConfigOpt = None,
+) -> None:
+    """Sentences per second of greedy, beam and fast (input-copy) decoding on this machine."""
+    from repair.bench import bench_rewrite, synthetic_inputs
+    from repair.errors import ConfigError
+
+    settings = _settings(config, **{"rewrite.model": _abs(model)})
+    if not settings.rewrite.model:
+        raise ConfigError("no rewriter: pass --model DIR or set rewrite.model")
+    if not settings.eval.clean:
+        raise ConfigError("no held-out corpus: set eval.clean")
+    rows = bench_rewrite(settings.rewrite.model, synthetic_inputs(settings.eval.clean, n),
+                         threads=threads)
+    table = Table(title=f"repair bench rewrite ({rows[0]['model']}, {threads} thread(s))")
+    for key in ("decoder", "batch", "sentences", "seconds", "sentences_per_s", "same_as_greedy"):
+        table.add_column(key, justify="right")
+    for r in rows:
+        table.add_row(*(str(r.get(k, "")) for k in ("decoder", "batch", "sentences", "seconds",
+                                                     "sentences_per_s", "same_as_greedy")))
+    Console().print(table)
 
 
 def main() -> None:

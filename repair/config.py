@@ -17,6 +17,7 @@ import yaml
 
 from repair.detect import DetectSettings
 from repair.errors import ConfigError
+from repair.evaluate import EvalSettings
 from repair.review import QueueSettings
 from repair.rewrite import RewriteSettings
 
@@ -33,6 +34,7 @@ class Settings:
     detect: DetectSettings = field(default_factory=DetectSettings)
     rewrite: RewriteSettings = field(default_factory=RewriteSettings)
     queue: QueueSettings = field(default_factory=QueueSettings)
+    eval: EvalSettings = field(default_factory=EvalSettings)
 
 
 _PATH_KEYS = {

@@ -10,15 +10,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from repair.aliases import AliasTable
-from repair.config import Settings
 from repair.detect import detect
 from repair.errors import InputError
 from repair.rewrite import propose
-from repair.text import read_documents, segment_documents
+from repair.text import Segment, read_documents, segment_documents
 
-__all__ = ["EvalReport", "evaluate", "roc_auc"]
+if TYPE_CHECKING:
+    from repair.config import Settings
+
+__all__ = ["EvalSettings", "EvalReport", "evaluate", "roc_auc", "clean_false_positives"]
+
+
+@dataclass(frozen=True)
+class EvalSettings:
+    # Held-out clean sentences (never used in training) for the false-positive rate.
+    clean: str | None = "../shared/data/corpus/dev.jsonl.gz"
+    clean_n: int = 5000
+    gold: str | None = "../shared/data/seed_dev.jsonl"  # the default labelled file
 
 
 def roc_auc(scores_pos: Sequence[float], scores_neg: Sequence[float]) -> float:
@@ -46,7 +57,11 @@ class EvalReport:
     alias_must_not_have: tuple[int, int] = (0, 0)  # (gone, total)
     other_must_not_have: tuple[int, int] = (0, 0)
     clean_unchanged: tuple[int, int] = (0, 0)
+    heldout_clean: tuple[int, int] = (0, 0)  # (flagged, total) on held-out clean corpus
     failures: list[str] = field(default_factory=list)
+    # chrF++ against gold rewrites ("gold"/"reference" fields), where the file has them:
+    # (n, proposals, do-nothing, alias-only)
+    chrf: tuple[int, float, float, float] | None = None
 
     def rows(self) -> list[tuple[str, str]]:
         def share(pair: tuple[int, int]) -> str:
@@ -62,15 +77,33 @@ class EvalReport:
             ("alias must-not-have gone", share(self.alias_must_not_have)),
             ("other must-not-have gone", share(self.other_must_not_have)),
             ("clean sentences unchanged", share(self.clean_unchanged)),
-        ]
+            ("held-out clean corpus flagged (FPR)", share(self.heldout_clean)),
+        ] + ([] if self.chrf is None else [
+            (f"chrF++ vs gold rewrites ({self.chrf[0]}): proposals", f"{self.chrf[1]:.2f}"),
+            ("chrF++ vs gold rewrites: do-nothing", f"{self.chrf[2]:.2f}"),
+            ("chrF++ vs gold rewrites: alias-only", f"{self.chrf[3]:.2f}"),
+        ])
 
 
 def _alias_covered(s: str, aliases: AliasTable) -> bool:
     return s in aliases.canonicals or bool(aliases.find(s))
 
 
+def clean_false_positives(
+    path: str | Path, n: int, settings: Settings, aliases: AliasTable
+) -> tuple[int, int]:
+    """(flagged, total) over the first ``n`` sentences of a clean corpus file."""
+    from repair.bench import bench_sentences
+
+    texts = bench_sentences(path, n)
+    texts = texts[: len(set(texts))]  # no cycling: each sentence once
+    segs = [Segment(str(i), "clean", t, 0, len(t), i) for i, t in enumerate(texts)]
+    return sum(d.flagged for d in detect(segs, settings.detect, aliases)), len(segs)
+
+
 def evaluate(gold: str | Path, settings: Settings, aliases: AliasTable) -> EvalReport:
-    """Run the pipeline on a gold file and measure detection and proposals."""
+    """Run the pipeline on a gold file (and the detector on held-out clean text) and measure
+    detection and proposals."""
     docs = list(read_documents([gold]))
     for d in docs:
         if d.fields.get("label") not in ("artifact", "clean", "unsure"):
@@ -127,4 +160,22 @@ def evaluate(gold: str | Path, settings: Settings, aliases: AliasTable) -> EvalR
     rep.alias_must_not_have = tuple(a_mnh)  # type: ignore[assignment]
     rep.other_must_not_have = tuple(o_mnh)  # type: ignore[assignment]
     rep.clean_unchanged = tuple(unchanged)  # type: ignore[assignment]
+    refs = [(p, p.detection.segment.fields.get("gold") or p.detection.segment.fields.get(
+        "reference")) for p in proposals]
+    refs = [(p, r) for p, r in refs if isinstance(r, str)]
+    if refs:
+        from repair.aliases import canonicalize
+        from repair.rewrite.heldout import chrf
+
+        gold_texts = [r for _, r in refs]
+        rep.chrf = (
+            len(refs),
+            chrf([p.text for p, _ in refs], gold_texts),
+            chrf([p.detection.segment.text for p, _ in refs], gold_texts),
+            chrf([canonicalize(p.detection.segment.text, aliases)[0] for p, _ in refs],
+                 gold_texts),
+        )
+    clean = settings.eval.clean
+    if clean and Path(clean).exists() and settings.eval.clean_n > 0:
+        rep.heldout_clean = clean_false_positives(clean, settings.eval.clean_n, settings, aliases)
     return rep

@@ -8,6 +8,7 @@ article's closing "/." into a sentence of its own, and it returns no character o
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
@@ -109,27 +110,32 @@ def _tone_position(bare: str) -> int | None:
     return i
 
 
+@functools.lru_cache(maxsize=200_000)
+def _normalize_word(piece: str) -> str:
+    bare, tone = _split_tone(piece)
+    pos = _tone_position(bare) if tone else None
+    if tone is None or pos is None or len(bare) != len(piece):
+        return piece
+    chars = list(bare)
+    chars[pos] = unicodedata.normalize("NFC", chars[pos] + tone)
+    return "".join(chars)
+
+
+_WORD_SPLIT_RE = re.compile(r"(\w+)")
+
+
 def normalize_tones(text: str) -> str:
     """Move each syllable's tone mark to its traditional position ("hoà" -> "hòa").
 
     Every syllable keeps its length in characters, so offsets stay valid.
     """
-    out = []
-    for piece in re.split(r"(\w+)", nfc(text)):
-        if not piece or not piece[0].isalpha():
-            out.append(piece)
-            continue
-        bare, tone = _split_tone(piece)
-        pos = _tone_position(bare) if tone else None
-        if tone is None or pos is None or len(bare) != len(piece):
-            out.append(piece)
-            continue
-        chars = list(bare)
-        chars[pos] = unicodedata.normalize("NFC", chars[pos] + tone)
-        out.append("".join(chars))
-    return "".join(out)
+    return "".join(
+        _normalize_word(piece) if piece and piece[0].isalpha() else piece
+        for piece in _WORD_SPLIT_RE.split(nfc(text))
+    )
 
 
+@functools.lru_cache(maxsize=4096)
 def fold_key(text: str) -> str:
     """Matching key: NFC and tone placement normalised; same length as ``nfc(text)``."""
     return normalize_tones(text)
@@ -164,6 +170,7 @@ _STOP_FINALS = ("c", "ch", "p", "t")
 _ALLOWED_STOP_TONES = {None, "\u0301", "\u0323"}
 
 
+@functools.lru_cache(maxsize=200_000)
 def is_vietnamese_syllable(token: str) -> bool:
     """True if ``token`` is a well-formed Vietnamese syllable (any case, any tone style)."""
     bare, tone = _split_tone(token)

@@ -1,76 +1,22 @@
-"""Detector stage: score each segment for machine-translation artifacts, with explaining spans.
+"""Transparent detection rules: each rule yields spans with a category and a weight.
 
-Version 1 is transparent rules. Each rule yields spans with a category and a weight; a
-segment's score is the noisy-or of its span weights, ``1 - prod(1 - w)``.
+They are the whole detector when no trained model is configured, and the explanation layer
+and strong-evidence prior of the trained detector.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from repair.aliases import AliasTable
+from repair.detect.base import DEFAULT_WEIGHTS, DetectSettings, Span
 from repair.errors import ConfigError
-from repair.text import Segment, fold_key, is_vietnamese_syllable, nfc, tokens
+from repair.text import fold_key, is_vietnamese_syllable, nfc, tokens
 
-__all__ = ["DetectSettings", "Span", "Detection", "RuleDetector", "detect", "CATEGORIES"]
-
-CATEGORIES = (
-    "alias",
-    "date",
-    "english",
-    "english_name",
-    "pinyin",
-    "foreign",
-    "duplicate",
-    "calque",
-    "grammar",
-    "calque_name",
-    "term",
-)
-
-DEFAULT_WEIGHTS = {
-    "alias": 0.95,
-    "date": 0.9,
-    "duplicate": 0.85,
-    "calque": 0.75,
-    "english": 0.7,  # lower-case English word in running Vietnamese text
-    "english_name": 0.3,  # capitalised or rare English word: often a name or a loanword
-    "pinyin": 0.45,  # pinyin is right for Chinese people, wrong for Vietnamese names
-    "foreign": 0.3,
-    "grammar": 0.6,
-}
-
-
-@dataclass(frozen=True)
-class DetectSettings:
-    threshold: float = 0.5
-    calques: str = "configs/calques.tsv"
-    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
-    model: str | None = None  # trained detector directory; None = rules only
-
-
-@dataclass(frozen=True)
-class Span:
-    start: int
-    end: int
-    category: str
-    text: str
-    weight: float = 0.0
-
-    def to_dict(self) -> dict:
-        return {"start": self.start, "end": self.end, "category": self.category, "text": self.text}
-
-
-@dataclass(frozen=True)
-class Detection:
-    segment: Segment
-    score: float
-    flagged: bool
-    spans: tuple[Span, ...]
+__all__ = ["RuleDetector", "token_kind"]
 
 
 # --------------------------------------------------------------------------- lexical resources
@@ -137,6 +83,7 @@ def _is_acronym(tok: str) -> bool:
     return len(letters) >= 2 and letters.isupper()
 
 
+@functools.lru_cache(maxsize=200_000)
 def token_kind(tok: str) -> str:
     """Classify a word token: vi, number, acronym, romaji, pinyin, english, other."""
     if any(c.isdigit() for c in tok):
@@ -170,25 +117,34 @@ _NAME_CATEGORIES = {"english_name", "foreign", "pinyin"}
 _FUNCTION_WORDS = {"và", "của", "các", "những", "là", "được", "đã", "sẽ", "trong", "với", "cho"}
 
 
+_DUP_TOKEN_RE = re.compile(r"[^\W_]+|[,:;()\"“”]")
+
+
 def _duplicates(text: str) -> Iterator[Span]:
-    toks = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"[^\W_]+|[,:;()\"“”]", text)]
+    toks = [(m.start(), m.end(), m.group(0)) for m in _DUP_TOKEN_RE.finditer(text)]
     words = [t[2].lower() for t in toks]
+    n = len(words)
     i = 0
-    while i < len(toks):
+    while i < n:
         found = None
+        w0 = words[i]
         for k in (4, 3, 2, 1):
-            a = words[i : i + k]
+            j = i + k
+            # cheap first test: the phrase's first word must come back right after it
+            direct = j < n and words[j] == w0
+            linked = j + 1 < n and words[j + 1] == w0 and words[j] in _CONNECTORS
+            if not (direct or linked):
+                continue
+            a = words[i:j]
             if len(a) < k or not all(w.isalpha() for w in a):
                 continue
-            # "X và X", "X lẫn X"
-            j = i + k
-            if j < len(words) and words[j] in _CONNECTORS and words[j + 1 : j + 1 + k] == a:
-                if k >= 2:  # one syllable is too short: "song phương và phương hướng"
-                    found = (i, j + k)
-                    break
+            # "X và X", "X lẫn X"; one syllable is too short: "song phương và phương hướng"
+            if linked and k >= 2 and words[j + 1 : j + 1 + k] == a:
+                found = (i, j + k)
+                break
             # "X X" with no connector: only phrases of 2+ words, or repeated function words
             # (single-syllable reduplication such as "từ từ" is ordinary Vietnamese)
-            if words[j : j + k] == a and (k >= 2 or a[0] in _FUNCTION_WORDS):
+            if direct and words[j : j + k] == a and (k >= 2 or w0 in _FUNCTION_WORDS):
                 found = (i, j + k - 1)
                 break
         if found:
@@ -312,14 +268,3 @@ class RuleDetector:
         for w in best.values():
             keep *= 1.0 - w
         return 1.0 - keep
-
-
-def detect(
-    segments: Iterable[Segment], settings: DetectSettings, aliases: AliasTable
-) -> Iterator[Detection]:
-    """Score each segment (0..1, higher = more likely an MT artifact) with explaining spans."""
-    rules = RuleDetector(settings, aliases)
-    for seg in segments:
-        spans = rules.spans(seg.text)
-        score = rules.score(spans)
-        yield Detection(seg, score, score >= settings.threshold, tuple(spans))

@@ -1,0 +1,68 @@
+"""Detector settings and records, shared by the rules and the trained model."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from repair.text import Segment
+
+__all__ = ["CATEGORIES", "DEFAULT_WEIGHTS", "DetectSettings", "Span", "Detection"]
+
+# Span categories. The rules emit the first eight; the trained model also the synthetic
+# families (see repair.synth) it learned: calque_name, term.
+CATEGORIES = (
+    "alias",
+    "date",
+    "english",
+    "english_name",
+    "pinyin",
+    "foreign",
+    "duplicate",
+    "calque",
+    "grammar",
+    "calque_name",
+    "term",
+)
+
+# Rule weights; a segment's rule score is the noisy-or of each category's strongest span.
+DEFAULT_WEIGHTS = {
+    "alias": 0.95,
+    "date": 0.9,
+    "duplicate": 0.85,
+    "calque": 0.75,
+    "english": 0.7,  # lower-case English word in running Vietnamese text
+    "english_name": 0.3,  # capitalised or rare English word: often a name or a loanword
+    "pinyin": 0.45,  # pinyin is right for Chinese people, wrong for Vietnamese names
+    "foreign": 0.3,
+    "grammar": 0.6,
+}
+
+
+@dataclass(frozen=True)
+class DetectSettings:
+    threshold: float = 0.5
+    calques: str = "configs/calques.tsv"
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    model: str | None = None  # trained detector directory; None = rules only
+    span_threshold: float = 0.5  # token probability above which the model marks a span
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    category: str
+    text: str
+    weight: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {"start": self.start, "end": self.end, "category": self.category, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Detection:
+    segment: Segment
+    score: float
+    flagged: bool
+    spans: tuple[Span, ...]

@@ -1,0 +1,155 @@
+"""The trained detector: gradient-boosted token classifiers over ``features.featurize``.
+
+A binary model gives each token the probability that it is part of an artifact; a segment's
+model score is the calibrated probability that its most suspicious token is one. Strong rule
+evidence the model never sees in training (alias-table variants, the known-calque list) is
+combined with it by noisy-or. Spans are the runs of tokens above ``span_threshold``, labelled
+by a second model with their most likely category (the synthetic families of ``repair.synth``),
+plus the rules' spans.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from repair.detect.base import Detection, DetectSettings, Span
+from repair.detect.features import FEATURE_NAMES, LexStats, TokenTable, featurize
+from repair.detect.rules import RuleDetector
+from repair.errors import ModelError
+from repair.text import Segment
+
+__all__ = ["TrainedDetector", "load_detector", "MODEL_FILES"]
+
+MODEL_FILES = ("config.json", "model.txt", "categories.txt", "unigrams.tsv.gz", "bigrams.npz")
+# Rule categories the synthetic training data cannot teach the model.
+_PRIOR_CATEGORIES = {"alias", "calque"}
+_BATCH = 256
+
+
+@dataclass
+class TrainedDetector:
+    booster: object  # lightgbm.Booster, binary: token is part of an artifact
+    categories: object  # lightgbm.Booster, multiclass over classes[1:]
+    classes: list[str]  # class names, classes[0] == "O"
+    stats: LexStats
+    calibration: tuple[float, float]  # Platt scaling a, b of logit(max token probability)
+    version: str
+    threads: int = 1  # LightGBM prediction threads: one, since batch jobs may run side by side
+
+    def token_probs(self, tables: list[TokenTable]) -> list[np.ndarray]:
+        """Artifact probability of every token, per table."""
+        rows = [t.features for t in tables if len(t.words)]
+        if not rows:
+            return [np.zeros(0) for _ in tables]
+        probs = self.booster.predict(np.vstack(rows), num_threads=self.threads)  # type: ignore[attr-defined]
+        out, pos = [], 0
+        for t in tables:
+            out.append(probs[pos : pos + len(t.words)])
+            pos += len(t.words)
+        return out
+
+    def sentence_score(self, p_art: np.ndarray) -> float:
+        if len(p_art) == 0:
+            return 0.0
+        p = float(np.clip(p_art.max(), 1e-6, 1 - 1e-6))
+        a, b = self.calibration
+        z = a * math.log(p / (1 - p)) + b
+        return 0.5 * (1.0 + math.tanh(0.5 * z))
+
+    def spans(
+        self, text: str, table: TokenTable, p_art: np.ndarray, threshold: float
+    ) -> list[Span]:
+        runs: list[tuple[int, int]] = []
+        i, n = 0, len(table.words)
+        while i < n:
+            if p_art[i] < threshold:
+                i += 1
+                continue
+            j = i
+            while j + 1 < n and p_art[j + 1] >= threshold:
+                j += 1
+            runs.append((i, j))
+            i = j + 1
+        if not runs:
+            return []
+        rows = np.vstack([table.features[i : j + 1] for i, j in runs])
+        cat = self.categories.predict(rows, num_threads=self.threads)  # type: ignore[attr-defined]
+        out, pos = [], 0
+        for i, j in runs:
+            k = j - i + 1
+            category = self.classes[1 + int(cat[pos : pos + k].sum(axis=0).argmax())]
+            pos += k
+            s, e = table.starts[i], table.ends[j]
+            out.append(Span(s, e, category, text[s:e], float(p_art[i : j + 1].max())))
+        return out
+
+    def detect(
+        self, segments: Iterable[Segment], rules: RuleDetector, settings: DetectSettings
+    ) -> Iterator[Detection]:
+        """Score segments in batches; see the module docstring."""
+        batch: list[Segment] = []
+        for seg in segments:
+            batch.append(seg)
+            if len(batch) >= _BATCH:
+                yield from self._detect_batch(batch, rules, settings)
+                batch = []
+        if batch:
+            yield from self._detect_batch(batch, rules, settings)
+
+    def _detect_batch(
+        self, segs: list[Segment], rules: RuleDetector, settings: DetectSettings
+    ) -> Iterator[Detection]:
+        all_rule_spans = [rules.spans(s.text) for s in segs]
+        tables = [
+            featurize(s.text, self.stats, rules, rs)
+            for s, rs in zip(segs, all_rule_spans, strict=True)
+        ]
+        for seg, table, p_art, rule_spans in zip(
+            segs, tables, self.token_probs(tables), all_rule_spans, strict=True
+        ):
+            prior = rules.score(s for s in rule_spans if s.category in _PRIOR_CATEGORIES)
+            model_score = self.sentence_score(p_art)
+            score = 1.0 - (1.0 - model_score) * (1.0 - prior)
+            model_spans = self.spans(seg.text, table, p_art, settings.span_threshold)
+            if model_score >= settings.threshold and not model_spans and len(p_art):
+                # a flag is always explained: at least the most suspicious token
+                model_spans = self.spans(seg.text, table, p_art, float(p_art.max()))
+            merged = {(s.start, s.end, s.category): s for s in model_spans}
+            for s in rule_spans:
+                if s.weight >= 0.5:  # weak rule hints (a foreign name) explain nothing alone
+                    merged.setdefault((s.start, s.end, s.category), s)
+            spans = sorted(merged.values(), key=lambda s: (s.start, -s.end))
+            yield Detection(seg, score, score >= settings.threshold, tuple(spans))
+
+
+@functools.lru_cache(maxsize=4)
+def load_detector(directory: str | Path) -> TrainedDetector:
+    """Load a trained detector directory (as written by ``repair train detector``)."""
+    import lightgbm
+
+    d = Path(directory)
+    missing = [f for f in MODEL_FILES if not (d / f).exists()]
+    if missing:
+        raise ModelError(
+            f"not a detector model directory (missing {', '.join(missing)}); train one with "
+            "'repair train detector' or set detect.model: null for the rules",
+            d,
+        )
+    config = json.loads((d / "config.json").read_text(encoding="utf-8"))
+    if config.get("feature_names") != FEATURE_NAMES:
+        raise ModelError("model was trained with other features; retrain it", d / "config.json")
+    return TrainedDetector(
+        booster=lightgbm.Booster(model_file=str(d / "model.txt")),
+        categories=lightgbm.Booster(model_file=str(d / "categories.txt")),
+        classes=config["classes"],
+        stats=LexStats.load(d),
+        calibration=tuple(config["calibration"]),  # type: ignore[arg-type]
+        version=config.get("version", d.name),
+    )

@@ -1,0 +1,1 @@
+"""Training entry points: one module per trained model (``rewriter``, ``detector``)."""

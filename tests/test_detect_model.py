@@ -1,0 +1,120 @@
+"""The trained detector: features, a tiny model trained in a fixture, and its detections."""
+
+import gzip
+import json
+
+import numpy as np
+import pytest
+
+from repair.detect import CATEGORIES, DetectSettings, detect
+from repair.detect.features import FEATURE_NAMES, LexStats, featurize
+from repair.detect.rules import RuleDetector
+from repair.errors import ModelError
+from repair.text import Segment
+
+from .conftest import ROOT, SHARED
+
+CLEAN = [
+    "Hai bên nhất trí tăng cường hợp tác quốc phòng trong thời gian tới.",
+    "Bộ trưởng Takeshi Iwaya đánh giá cao kết quả hợp tác giữa hai nước.",
+    "Thủ tướng Nguyễn Xuân Phúc tiếp Đại sứ Nhật Bản tại Hà Nội.",
+] * 20
+
+
+@pytest.fixture(scope="module")
+def rules():
+    from repair.aliases import load_alias_tables
+
+    return RuleDetector(
+        DetectSettings(calques=str(ROOT / "configs/calques.tsv")),
+        load_alias_tables([ROOT / "configs/aliases/seeds.tsv"]),
+    )
+
+
+def test_lexstats_roundtrip(tmp_path):
+    stats = LexStats.count(CLEAN, min_count=2)
+    assert stats.unigrams["hợp"] == 40 and stats.lower["hai"] == 40
+    stats.save(tmp_path)
+    again = LexStats.load(tmp_path)
+    assert again.unigrams == stats.unigrams and again.total == stats.total
+    assert np.array_equal(again.bigrams, np.minimum(stats.bigrams, 65535))
+
+
+def test_featurize_shapes_and_values(rules):
+    stats = LexStats.count(CLEAN)
+    text = "Ông Ruan Chunfu nói vai trò và vai trò February 17."
+    table = featurize(text, stats, rules)
+    assert table.features.shape == (len(table.words), len(FEATURE_NAMES))
+    assert [text[a:b] for a, b in zip(table.starts, table.ends, strict=True)] == table.words
+    col = {n: i for i, n in enumerate(FEATURE_NAMES)}
+    i = table.words.index("Chunfu")
+    assert table.features[i, col["kind=pinyin"]] == 1.0
+    assert table.features[i, col["log_count"]] == 0.0  # never seen in clean text
+    j = table.words.index("February")
+    assert table.features[j, col["rule=date"]] > 0.5
+
+
+def test_missing_model_directory(tmp_path):
+    from repair.detect.model import load_detector
+
+    with pytest.raises(ModelError, match="not a detector model directory"):
+        load_detector(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    corpus = SHARED / "corpus" / "dev.jsonl.gz"
+    if not corpus.exists():
+        pytest.skip("shared corpus not available")
+    from repair.aliases import load_alias_tables
+    from repair.train.detector import DetectorTrainSettings, train_detector
+
+    tmp = tmp_path_factory.mktemp("det")
+    small = tmp / "corpus.jsonl.gz"
+    with gzip.open(corpus, "rt", encoding="utf-8") as src, gzip.open(small, "wt") as dst:
+        for k, line in enumerate(src):
+            if k >= 3000:
+                break
+            dst.write(line)
+    settings = DetectorTrainSettings(
+        corpus=str(small),
+        out=str(tmp / "model"),
+        stats_sentences=1500,
+        train_sentences=400,
+        valid_sentences=150,
+        num_boost_round=8,
+        early_stopping_rounds=5,
+        num_leaves=15,
+        min_data_in_leaf=5,
+        num_threads=1,
+    )
+    detect_settings = DetectSettings(calques=str(ROOT / "configs/calques.tsv"))
+    aliases = load_alias_tables([ROOT / "configs/aliases/seeds.tsv"])
+    metrics = train_detector(settings, detect_settings, aliases)
+    return tmp / "model", metrics, aliases
+
+
+def test_tiny_model_trains_and_detects(tiny_model):
+    model_dir, metrics, aliases = tiny_model
+    assert (model_dir / "config.json").exists() and (model_dir / "train_config.yaml").exists()
+    assert 0.0 <= metrics["valid_recall"] <= 1.0 and metrics["train_tokens"] > 1000
+    config = json.loads((model_dir / "config.json").read_text())
+    assert config["classes"][0] == "O" and len(config["calibration"]) == 2
+
+    settings = DetectSettings(calques=str(ROOT / "configs/calques.tsv"), model=str(model_dir))
+    texts = [
+        "Bộ trưởng Onodera Five Mã phát biểu tại hội nghị.",
+        "Hai bên nhất trí tăng cường hợp tác quốc phòng.",
+    ]
+    dets = list(
+        detect(
+            [Segment(str(i), "d", t, 0, len(t), i) for i, t in enumerate(texts)], settings, aliases
+        )
+    )
+    assert dets[0].flagged  # the alias variant is strong evidence whatever the model says
+    for d in dets:
+        assert 0.0 <= d.score <= 1.0
+        if d.flagged:
+            assert d.spans, "every flag is explained by spans"
+        for s in d.spans:
+            assert s.category in CATEGORIES and d.segment.text[s.start : s.end] == s.text
