@@ -14,12 +14,18 @@ WORKER = r"""
 import json, sys, time
 from repair.review.queue import Queue
 
-path, reviewer, start_at = sys.argv[1], sys.argv[2], float(sys.argv[3])
-while time.time() < start_at:
+from pathlib import Path
+
+path, reviewer, barrier = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+# start together: announce readiness, wait until both reviewers are ready
+(barrier / reviewer).touch()
+deadline = time.time() + 60
+while len(list(barrier.iterdir())) < 2 and time.time() < deadline:
     time.sleep(0.005)
 decided, skipped = [], set()
 with Queue(path, busy_timeout_ms=60_000) as q:
     while (item := q.claim(reviewer)) is not None:
+        time.sleep(0.002)  # reading time: keeps both reviewers busy at once
         action = ("accept", "reject", "skip")[item.id % 3]
         if action == "skip" and item.id not in skipped:
             # a skip keeps the item pending (it may go to the other reviewer); whoever gets
@@ -37,11 +43,12 @@ print(json.dumps(decided))
 def test_two_reviewer_processes_decide_every_item_exactly_once(tmp_path, settings):
     n = 120
     db = synthetic_queue(tmp_path, settings, n)
-    start_at = time.time() + 1.0  # both processes start claiming at the same moment
+    barrier = tmp_path / "ready"
+    barrier.mkdir()
     t0 = time.perf_counter()
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", WORKER, str(db), name, str(start_at)],
+            [sys.executable, "-c", WORKER, str(db), name, str(barrier)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -54,7 +61,8 @@ def test_two_reviewer_processes_decide_every_item_exactly_once(tmp_path, setting
         assert p.returncode == 0, err
         results[name] = json.loads(out)
     elapsed = time.perf_counter() - t0
-    print(f"two reviewers, {n} items: {elapsed:.2f} s")
+    split = {k: len(v) for k, v in results.items()}
+    print(f"two reviewers, {n} items: {elapsed:.2f} s, decided per reviewer {split}")
 
     reported = [(item, dec, act) for rows in results.values() for item, dec, act in rows]
     assert all(results.values()), "both reviewers should have decided some items"

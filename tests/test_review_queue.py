@@ -8,7 +8,7 @@ import pytest
 
 from repair.errors import QueueError
 from repair.review import Queue
-from repair.review.diff import hter, word_changes, word_edit_distance
+from repair.review.diff import diff_html, hter, word_changes, word_edit_distance
 from repair.review.stats import queue_stats
 from repair.text import nfc
 
@@ -179,6 +179,11 @@ def test_word_diff_and_hter():
     ops = [c for c in word_changes("ông Ruan Chunfu nói.", "ông Nguyễn Xuân Phúc nói.")
            if c.op != "equal"]
     assert ops[0].old == ("Ruan", "Chunfu") and ops[0].new == ("Nguyễn", "Xuân", "Phúc")
+    assert diff_html("báo cáo February 17, Nguyễn", "báo cáo ngày 17/2, Nguyễn") == (
+        'báo cáo <del class="rv-del">February</del> <ins class="rv-ins">ngày</ins> '
+        '17<ins class="rv-ins">/2</ins>, Nguyễn'
+    )
+    assert diff_html("a <b> c.", "a c.") == 'a <del class="rv-del">&lt;b&gt;</del> c.'
 
 
 def test_stats_report_time_and_hter_per_reviewer(q):

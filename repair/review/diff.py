@@ -69,9 +69,11 @@ def diff_html(a: str, b: str) -> str:
             out.append(_join(wb_text[j1:j2]))
             continue
         if i2 > i1:
-            out.append(f'<del class="rv-del">{_join(wa_text[i1:i2]).strip()}</del> ')
+            gap = " " if j2 > j1 else wa_text[i2 - 1][1]
+            out.append(f'<del class="rv-del">{_join(wa_text[i1:i2]).strip()}</del>{gap}')
         if j2 > j1:
-            out.append(f'<ins class="rv-ins">{_join(wb_text[j1:j2]).strip()}</ins> ')
+            out.append(f'<ins class="rv-ins">{_join(wb_text[j1:j2]).strip()}</ins>'
+                       f"{wb_text[j2 - 1][1]}")
     return "".join(out).strip()
 
 
