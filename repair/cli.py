@@ -538,7 +538,6 @@ def bench_rewrite_cmd(
     Console().print(table)
 
 
-
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
