@@ -40,6 +40,7 @@ class JobSummary:
     queued_new: int = 0
     categories: Counter = field(default_factory=Counter)
     sources: Counter = field(default_factory=Counter)
+    checks: Counter = field(default_factory=Counter)  # model rewrites not used, by reason
     seconds: float = 0.0
     output: str = ""
 
@@ -73,6 +74,8 @@ def _record(item: Detection | Proposal) -> dict:
             edit_ratio=item.edit_ratio,
             low_confidence=item.low_confidence,
         )
+        if getattr(item, "check", ""):
+            rec["check"] = item.check
     return rec
 
 
@@ -119,6 +122,8 @@ def run_job(
                     if isinstance(item, Proposal):
                         summary.changed += item.changed
                         summary.sources[item.source] += 1
+                        if getattr(item, "check", ""):
+                            summary.checks[item.check.split(":")[0]] += 1
                 if queue is not None:
                     texts = [s.text for s in segments]
                     context = {

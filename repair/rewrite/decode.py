@@ -1,0 +1,145 @@
+"""Decoding for the rewriter: plain greedy and beam search (Hugging Face ``generate``) and the
+fast path, input-copy speculative decoding.
+
+The fast path uses the input sentence as the draft (most of a repair is a copy of its input):
+the decoder verifies the draft in one teacher-forced pass, the longest prefix that matches the
+model's own greedy choices is accepted together with the model's next token, and the draft is
+re-aligned to the input after a divergence (as in aggressive decoding for grammatical error
+correction). Every emitted token is the model's argmax given exactly the tokens before it, so
+the output is the greedy output; only the number of decoder passes changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = ["greedy", "beam", "copy_decode"]
+
+
+def _pad(rows: Sequence[Sequence[int]], pad: int):
+    import torch
+
+    n = max(len(r) for r in rows)
+    ids = torch.full((len(rows), n), pad, dtype=torch.long)
+    mask = torch.zeros((len(rows), n), dtype=torch.long)
+    for i, r in enumerate(rows):
+        ids[i, : len(r)] = torch.tensor(r, dtype=torch.long)
+        mask[i, : len(r)] = 1
+    return ids, mask
+
+
+def _start(model) -> int:
+    return model.config.decoder_start_token_id
+
+
+def _generate(model, sources, prefixes, max_new_tokens: int, num_beams: int) -> list[list[int]]:
+    """HF generate, batched over rows whose forced prefixes have the same length."""
+    import torch
+
+    pad = model.config.pad_token_id
+    out: list[list[int] | None] = [None] * len(sources)
+    groups: dict[int, list[int]] = {}
+    for i, p in enumerate(prefixes):
+        groups.setdefault(len(p), []).append(i)
+    for idx in groups.values():
+        ids, mask = _pad([sources[i] for i in idx], pad)
+        dec = torch.tensor([[_start(model), *prefixes[i]] for i in idx], dtype=torch.long)
+        with torch.inference_mode():
+            gen = model.generate(
+                input_ids=ids,
+                attention_mask=mask,
+                decoder_input_ids=dec,
+                max_new_tokens=max_new_tokens,
+                num_beams=num_beams,
+                do_sample=False,
+                early_stopping=True if num_beams > 1 else False,
+            )
+        for row, i in enumerate(idx):
+            out[i] = _strip(gen[row, 1:].tolist(), model.config.eos_token_id)
+    return out  # type: ignore[return-value]
+
+
+def _strip(ids: list[int], eos: int) -> list[int]:
+    """Tokens up to and including the first eos (what follows is batch padding)."""
+    return ids[: ids.index(eos) + 1] if eos in ids else ids
+
+
+def greedy(model, sources, prefixes=None, max_new_tokens: int = 96) -> list[list[int]]:
+    """Plain greedy decoding; returns each row's tokens after the start token (prefix
+    included, up to and including eos)."""
+    prefixes = prefixes or [[] for _ in sources]
+    return _generate(model, sources, prefixes, max_new_tokens, 1)
+
+
+def beam(model, sources, prefixes=None, max_new_tokens: int = 96, num_beams: int = 4):
+    """Beam search; same output convention as :func:`greedy`."""
+    prefixes = prefixes or [[] for _ in sources]
+    return _generate(model, sources, prefixes, max_new_tokens, num_beams)
+
+
+def _realign(ys: list[int], src: list[int], hint: int, max_k: int = 3) -> int:
+    """Draft position in ``src`` after the longest suffix of ``ys`` (up to ``max_k`` tokens)
+    found in ``src``, the occurrence nearest to ``hint``; ``hint`` when nothing matches."""
+    for k in range(min(max_k, len(ys)), 0, -1):
+        tail = ys[-k:]
+        best = None
+        for j in range(len(src) - k + 1):
+            if src[j : j + k] == tail and (best is None or abs(j + k - hint) < abs(best - hint)):
+                best = j + k
+        if best is not None:
+            return best
+    return min(hint, len(src))
+
+
+def copy_decode(
+    model, sources, prefixes=None, max_new_tokens: int = 96, max_draft: int = 64
+) -> list[list[int]]:
+    """Greedy output via input-copy speculative decoding (batched); same convention as
+    :func:`greedy`, and the same tokens."""
+    import torch
+
+    cfg = model.config
+    eos, pad = cfg.eos_token_id, cfg.pad_token_id
+    prefixes = prefixes or [[] for _ in sources]
+    n = len(sources)
+    ids, mask = _pad(sources, pad)
+    with torch.inference_mode():
+        enc = model.get_encoder()(input_ids=ids, attention_mask=mask).last_hidden_state
+        ys = [[_start(model), *p] for p in prefixes]
+        new = [0] * n  # tokens generated after the forced prefix
+        ptr = [_realign(ys[i][1:], list(sources[i]), len(prefixes[i])) if prefixes[i] else 0
+               for i in range(n)]
+        active = [i for i in range(n) if max_new_tokens > 0]
+        while active:
+            drafts = []
+            for i in active:
+                room = max_new_tokens - new[i] - 1  # one token always comes from the model
+                drafts.append(list(sources[i][ptr[i] : ptr[i] + min(room, max_draft)]))
+            dec, _ = _pad([ys[i] + d for i, d in zip(active, drafts, strict=True)], pad)
+            rows = torch.tensor(active, dtype=torch.long)
+            logits = model(
+                encoder_outputs=(enc[rows],), attention_mask=mask[rows], decoder_input_ids=dec
+            ).logits
+            preds = logits.argmax(-1).tolist()
+            still = []
+            for r, i in enumerate(active):
+                d, base = drafts[r], len(ys[i]) - 1
+                p = preds[r][base : base + len(d) + 1]
+                j = 0
+                while j < len(d) and p[j] == d[j]:
+                    j += 1
+                emitted = d[:j] + [p[j]]
+                if eos in emitted:
+                    emitted = emitted[: emitted.index(eos) + 1]
+                emitted = emitted[: max_new_tokens - new[i]]
+                ys[i].extend(emitted)
+                new[i] += len(emitted)
+                if emitted[-1] == eos or new[i] >= max_new_tokens:
+                    continue
+                if j == len(d) and ptr[i] + j < len(sources[i]) and sources[i][ptr[i] + j] == p[j]:
+                    ptr[i] += j + 1
+                else:
+                    ptr[i] = _realign(ys[i][1:], list(sources[i]), ptr[i] + j + 1)
+                still.append(i)
+            active = still
+    return [y[1:] for y in ys]

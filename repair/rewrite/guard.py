@@ -1,0 +1,62 @@
+"""Guard on generated rewrites: reject degenerate output before it becomes a proposal.
+
+Never trust raw model output: a rewrite is rejected when it repeats word n-grams the input does
+not repeat ("được được được"), when its length is far from the input's, when it changes more
+than a bound, or when it loses a number or a quotation mark of the input.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+__all__ = ["GuardLimits", "check_rewrite", "GUARD_REASONS"]
+
+GUARD_REASONS = ("repetition", "length", "edit_ratio", "number", "quote", "empty")
+
+_NUM_RE = re.compile(r"\d+")
+_WORD_RE = re.compile(r"\w+")
+_QUOTES = "\"'“”‘’«»"
+
+
+@dataclass(frozen=True)
+class GuardLimits:
+    min_length_ratio: float = 0.6
+    max_length_ratio: float = 1.5
+    max_edit_ratio: float = 0.5
+    max_ngram: int = 4
+
+
+def _repeats(words: list[str], max_n: int) -> Counter:
+    """Immediately repeated word n-grams (``w w``, ``a b a b``) and their counts."""
+    out: Counter = Counter()
+    for n in range(1, max_n + 1):
+        for i in range(len(words) - 2 * n + 1):
+            if words[i : i + n] == words[i + n : i + 2 * n]:
+                out[tuple(words[i : i + n])] += 1
+    return out
+
+
+def check_rewrite(source: str, output: str, ratio: float, limits: GuardLimits) -> str | None:
+    """The reason to reject ``output`` as a rewrite of ``source`` (None = accept).
+
+    ``ratio`` is the edit ratio between the two (see :func:`repair.rewrite.edit_ratio`).
+    """
+    if not output.strip():
+        return "empty"
+    src_words, out_words = _WORD_RE.findall(source.lower()), _WORD_RE.findall(output.lower())
+    rep_in = _repeats(src_words, limits.max_ngram)
+    for gram, n in _repeats(out_words, limits.max_ngram).items():
+        if n > rep_in.get(gram, 0):
+            return "repetition"
+    lr = len(output) / max(1, len(source))
+    if not limits.min_length_ratio <= lr <= limits.max_length_ratio:
+        return "length"
+    if ratio > limits.max_edit_ratio:
+        return "edit_ratio"
+    if Counter(_NUM_RE.findall(source)) - Counter(_NUM_RE.findall(output)):
+        return "number"
+    if Counter(c for c in source if c in _QUOTES) != Counter(c for c in output if c in _QUOTES):
+        return "quote"
+    return None
