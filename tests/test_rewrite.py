@@ -40,7 +40,7 @@ def tiny_dir(tmp_path_factory):
 def _det(text, spans=None, flagged=True):
     seg = Segment("s", "d", text, 0, len(text), 0)
     if spans is None:
-        spans = (Span(0, len(text), "alias", text, 0.9),)
+        spans = (Span(0, len(text), "english", text, 0.9),)
     return Detection(seg, 0.9 if flagged else 0.0, flagged, tuple(spans))
 
 
@@ -265,5 +265,43 @@ def test_focus_prefix_reaches_model(monkeypatch, aliases):
     text = "Ông Nguyễn Xuân Phúc nói hôm February 17 rằng"
     s = text.index("February")
     det = _det(text, [Span(s, s + 11, "date", "February 17", 0.9)])
-    list(propose([det], RewriteSettings(model="fake"), aliases))
+    list(propose([det], RewriteSettings(model="fake", focus="prefix"), aliases))
     assert got["prefixes"] == ["Ông <ent0> nói hôm"]
+
+
+def test_window_focus_sends_only_windows_and_keeps_the_rest(monkeypatch, aliases):
+    seen = []
+
+    def rewrite_window(s):
+        seen.append(s)
+        return "XYZ " + s.replace("vai trò và vai trò", "vai trò") + "."
+
+    _fake_rewriter(monkeypatch, rewrite_window)
+    text = ("Hôm qua tại Hà Nội, Duboji nhấn mạnh rằng hai nước cần phát huy vai trò và vai trò "
+            "của mình trong khu vực và trên thế giới trong những năm tới đây nhé.")
+    s = text.index("vai trò và")
+    dup = Span(s, s + len("vai trò và vai trò"), "duplicate", "vai trò và vai trò", 0.9)
+    alias = Span(text.index("Duboji"), text.index("Duboji") + 6, "alias", "Duboji", 0.9)
+    settings = RewriteSettings(model="fake", window_words=3, guard_max_edit_ratio=0.9)
+    (p,) = propose([_det(text, [alias, dup])], settings, aliases)
+    assert seen == ["cần phát huy vai trò và vai trò của mình trong"]
+    assert p.source == "model"
+    assert p.text == text.replace("Duboji", "Đỗ Bá Tỵ").replace(
+        "cần phát huy vai trò và vai trò", "XYZ cần phát huy vai trò")
+    # only aliases flagged: no model call, alias canonicalisation
+    seen.clear()
+    (q,) = propose([_det(text, [alias])], settings, aliases)
+    assert seen == [] and q.source == "alias" and "Đỗ Bá Tỵ" in q.text
+
+
+def test_windows_never_cut_an_entity(aliases):
+    from repair.rewrite.propose import focus_windows
+
+    text = "Ông Onodera Five Mã (Itsunori Onodera) nói February 17 rằng"
+    s = text.index("February")
+    det = _det(text, [Span(s, s + 11, "date", "February 17", 0.9)])
+    prot = protect(text, aliases)
+    for w in range(0, 6):
+        for a, b in focus_windows(det, prot, w):
+            for slot in prot.slots:
+                assert not (slot.start < a < slot.end or slot.start < b < slot.end)

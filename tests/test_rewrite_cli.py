@@ -20,7 +20,7 @@ def test_run_with_a_model_keeps_entity_constraints(tmp_path, tiny_dir, aliases):
     summary = run_job([SAMPLES / "003_27299c1e82e8ec36.txt"], out, settings, mode="run")
     recs = read_jsonl(out)
     flagged = [r for r in recs if r["flagged"]]
-    assert flagged and all(r["model"].startswith(tiny_dir.name) for r in recs)
+    assert flagged and any(r["model"].startswith(tiny_dir.name) for r in recs)
     for r in recs:
         if not r["flagged"]:
             assert r["proposal"] == r["text"] and r["proposal_source"] == "unchanged"
@@ -29,6 +29,8 @@ def test_run_with_a_model_keeps_entity_constraints(tmp_path, tiny_dir, aliases):
             assert m.canonical in r["proposal"]
         assert not aliases.find(r["proposal"])
         assert r["proposal_source"] in ("model", "fallback", "guard", "alias", "unchanged")
+        if r["proposal_source"] in ("model", "fallback", "guard"):
+            assert r["model"].startswith(tiny_dir.name)
         if r["proposal_source"] in ("fallback", "guard"):
             assert r["check"]
     # a random model's rewrites are caught by the verifier or the guard, and counted
@@ -40,7 +42,7 @@ def test_cli_run_model_option(tmp_path, tiny_dir):  # noqa: F811
     out = tmp_path / "o.jsonl"
     assert run_cli("run", SAMPLES / "003_27299c1e82e8ec36.txt", "--out", out, "--model",
                    tiny_dir) == 0
-    assert all(r["model"].startswith(tiny_dir.name) for r in read_jsonl(out))
+    assert any(r["model"].startswith(tiny_dir.name) for r in read_jsonl(out))
 
 
 def test_cli_run_bad_model_dir(tmp_path):

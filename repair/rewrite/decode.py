@@ -16,6 +16,20 @@ from collections.abc import Sequence
 __all__ = ["greedy", "beam", "copy_decode"]
 
 
+def _cache_arg() -> str:
+    """The forward argument / output field that carries the key-value cache (renamed from
+    ``past_key_values`` to ``cache`` in transformers 5.x)."""
+    import inspect
+
+    from transformers import T5ForConditionalGeneration
+
+    params = inspect.signature(T5ForConditionalGeneration.forward).parameters
+    return "cache" if "cache" in params else "past_key_values"
+
+
+_CACHE_ARG = _cache_arg()
+
+
 def _pad(rows: Sequence[Sequence[int]], pad: int):
     import torch
 
@@ -102,6 +116,9 @@ def copy_decode(
     eos, pad = cfg.eos_token_id, cfg.pad_token_id
     prefixes = prefixes or [[] for _ in sources]
     n = len(sources)
+    if n == 1:
+        return [_copy_decode_one(model, list(sources[0]), list(prefixes[0]), max_new_tokens,
+                                 max_draft)]
     ids, mask = _pad(sources, pad)
     with torch.inference_mode():
         enc = model.get_encoder()(input_ids=ids, attention_mask=mask).last_hidden_state
@@ -143,3 +160,62 @@ def copy_decode(
                 still.append(i)
             active = still
     return [y[1:] for y in ys]
+
+
+def _copy_decode_one(model, src: list[int], prefix: list[int], max_new_tokens: int,
+                     max_draft: int) -> list[int]:
+    """One sentence with the decoder's key/value cache: each pass feeds only the tokens not
+    yet cached plus the draft, and the cache is cropped back to the accepted tokens."""
+    import torch
+
+    cfg = model.config
+    eos = cfg.eos_token_id
+    with torch.inference_mode():
+        ids = torch.tensor([src], dtype=torch.long)
+        mask = torch.ones_like(ids)
+        enc = model.get_encoder()(input_ids=ids, attention_mask=mask).last_hidden_state
+        ys = [_start(model), *prefix]
+        pending = list(ys)  # tokens of ys not in the cache yet
+        cache = None
+        new = 0
+        ptr = _realign(prefix, src, len(prefix)) if prefix else 0
+        while new < max_new_tokens:
+            room = max_new_tokens - new - 1
+            d = src[ptr : ptr + min(room, max_draft)]
+            inp = torch.tensor([pending + d], dtype=torch.long)
+            out = model(encoder_outputs=(enc,), attention_mask=mask, decoder_input_ids=inp,
+                        use_cache=True, **{_CACHE_ARG: cache})
+            cache = getattr(out, _CACHE_ARG)
+            base = len(pending) - 1
+            p = out.logits[0, base : base + len(d) + 1].argmax(-1).tolist()
+            j = 0
+            while j < len(d) and p[j] == d[j]:
+                j += 1
+            emitted = d[:j] + [p[j]]
+            if eos in emitted:
+                emitted = emitted[: emitted.index(eos) + 1]
+            emitted = emitted[: max_new_tokens - new]
+            cached = len(ys) + j  # ys before this pass, plus the accepted draft tokens
+            ys.extend(emitted)
+            new += len(emitted)
+            if emitted[-1] == eos:
+                break
+            _crop(cache, cached)
+            pending = ys[cached:]
+            if j == len(d) and ptr + j < len(src) and src[ptr + j] == p[j]:
+                ptr += j + 1
+            else:
+                ptr = _realign(ys[1:], src, ptr + j + 1)
+    return ys[1:]
+
+
+def _crop(cache, length: int) -> None:
+    """Cut the decoder self-attention cache back to ``length`` positions."""
+    self_cache = getattr(cache, "self_attention_cache", cache)
+    extra = self_cache.get_seq_length() - length
+    if extra <= 0:
+        return
+    try:
+        self_cache.crop(-extra)  # transformers >= 5: number of tokens to remove
+    except ValueError:
+        self_cache.crop(length)  # older: the length to keep

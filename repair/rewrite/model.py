@@ -76,7 +76,7 @@ class Seq2SeqRewriter:
     ) -> list[str]:
         """Rewrite each source; the output starts with its forced ``prefix`` (if given).
 
-        At most ``max_new_tokens`` (and about twice the input length) are generated.
+        At most ``max_new_tokens`` (and 1.5 times the input length plus 4) are generated.
         """
         from repair.rewrite import decode
 
@@ -95,7 +95,8 @@ class Seq2SeqRewriter:
             idx = order[b : b + batch_size]
             s = [src_ids[i] for i in idx]
             p = [pre_ids[i] for i in idx]
-            max_new = min(max_new_tokens, max(len(x) for x in s) * 2 + 8)
+            # the guard rejects outputs over 1.5x the input length: no need to generate more
+            max_new = min(max_new_tokens, max(len(x) for x in s) * 3 // 2 + 4)
             if method == "fast":
                 res = decode.copy_decode(self.model, s, p, max_new_tokens=max_new)
             elif method == "greedy":

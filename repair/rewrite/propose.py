@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import difflib
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from repair.aliases import AliasMatch, AliasTable, canonicalize
 from repair.detect import Detection
+
+_TOKEN_RE = re.compile(r"\S+")
 
 __all__ = ["RewriteSettings", "Proposal", "propose", "edit_ratio", "ALIAS_MODEL", "SOURCES"]
 
@@ -36,7 +39,11 @@ class RewriteSettings:
     decoding: str = "fast"  # fast (input-copy speculative, = greedy) | greedy | beam
     num_beams: int = 4
     batch_size: int = 16
-    focus: bool = True  # force the text before the first flagged span unchanged
+    # what the model may change: "window" = only windows of ``window_words`` words around the
+    # flagged non-alias spans (the rest of the sentence is kept by construction), "prefix" =
+    # the sentence with the text before the first flagged span forced, "none" = the sentence
+    focus: str = "window"
+    window_words: int = 6
     guard_max_edit_ratio: float = 0.5  # model rewrites changing more than this are rejected
     guard_min_length_ratio: float = 0.6
     guard_max_length_ratio: float = 1.5
@@ -45,6 +52,8 @@ class RewriteSettings:
     def __post_init__(self) -> None:
         if self.decoding not in ("fast", "greedy", "beam"):
             raise ValueError("rewrite.decoding must be fast, greedy or beam")
+        if self.focus not in ("window", "prefix", "none"):
+            raise ValueError("rewrite.focus must be window, prefix or none")
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,46 @@ def focus_cut(det: Detection, prot) -> int:
         cut = inside[0].start
 
 
+def _fit(source: str, output: str) -> str:
+    """A window's rewrite, without sentence-final punctuation or a capital the model adds
+    to a window that is not a whole sentence."""
+    out = output.strip()
+    if out and out[-1] in ".!?" and source and source[-1] not in ".!?":
+        out = out[:-1].rstrip()
+    if out and source and source[0].islower() and out[0].isupper() and out[0].lower() == source[0]:
+        out = out[0].lower() + out[1:]
+    return out
+
+
+def focus_windows(det: Detection, prot, words: int) -> list[tuple[int, int]]:
+    """Original-text ranges the model may rewrite: each flagged span other than an alias
+    (aliases are handled by placeholders) widened by ``words`` words on each side, never
+    cutting an entity, merged where they touch. Empty when only aliases were flagged."""
+    text = det.segment.text
+    toks = [(m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
+    out: list[tuple[int, int]] = []
+    for sp in sorted(det.spans, key=lambda x: x.start):
+        if sp.category == "alias" or sp.end <= sp.start:
+            continue
+        inside = [i for i, (a, b) in enumerate(toks) if a < sp.end and sp.start < b]
+        if not inside:
+            continue
+        a = toks[max(0, inside[0] - words)][0]
+        b = toks[min(len(toks) - 1, inside[-1] + words)][1]
+        changed = True
+        while changed:
+            changed = False
+            for slot in prot.slots:
+                if slot.start < a < slot.end or slot.start < b < slot.end:
+                    a, b = min(a, slot.start), max(b, slot.end)
+                    changed = True
+        if out and a <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(b, out[-1][1]))
+        else:
+            out.append((a, b))
+    return out
+
+
 def propose(
     detections: Iterable[Detection], settings: RewriteSettings, aliases: AliasTable
 ) -> Iterator[Proposal]:
@@ -122,21 +171,43 @@ def _propose_with_model(
     rw = load_rewriter(str(settings.model))
     limits = GuardLimits(settings.guard_min_length_ratio, settings.guard_max_length_ratio,
                          settings.guard_max_edit_ratio)
-    jobs = {}  # index -> Protected
+    jobs = {}  # detection index -> Protected
+    parts: dict[int, list[tuple[int, int]]] = {}  # protected-text ranges given to the model
+    calls: list[tuple[int, int, str, str]] = []  # (detection, range index, source, prefix)
     for i, det in enumerate(dets):
-        if det.flagged:
-            prot = protect(det.segment.text, aliases)
-            if prot is not None:
-                jobs[i] = prot
-    idx = sorted(jobs)
-    prefixes = []
-    for i in idx:
-        cut = focus_cut(dets[i], jobs[i]) if settings.focus else 0
-        prefixes.append(jobs[i].text[: jobs[i].to_protected(cut)] if cut else "")
-    outputs = rw.rewrite([jobs[i].text for i in idx], prefixes, method=settings.decoding,
-                         batch_size=settings.batch_size, num_beams=settings.num_beams,
-                         max_new_tokens=settings.max_new_tokens)
-    raw = dict(zip(idx, outputs, strict=True))
+        if not det.flagged:
+            continue
+        prot = protect(det.segment.text, aliases)
+        if prot is None:
+            continue
+        jobs[i] = prot
+        if settings.focus == "window":
+            wins = focus_windows(det, prot, settings.window_words)
+            ranges = [(prot.to_protected(a), prot.to_protected(b)) for a, b in wins]
+            parts[i] = ranges
+            calls += [(i, k, prot.text[a:b], "") for k, (a, b) in enumerate(ranges)]
+        else:
+            cut = focus_cut(det, prot) if settings.focus == "prefix" else 0
+            parts[i] = [(0, len(prot.text))]
+            calls.append((i, 0, prot.text, prot.text[: prot.to_protected(cut)] if cut else ""))
+    outputs = rw.rewrite([c[2] for c in calls], [c[3] for c in calls],
+                         method=settings.decoding, batch_size=settings.batch_size,
+                         num_beams=settings.num_beams, max_new_tokens=settings.max_new_tokens)
+    done: dict[int, dict[int, str]] = {}
+    for (i, k, _, _), out in zip(calls, outputs, strict=True):
+        done.setdefault(i, {})[k] = out
+    raw, window_check = {}, {}
+    for i, prot in jobs.items():
+        pieces, pos = [], 0
+        for k, (a, b) in enumerate(parts[i]):
+            src, out = prot.text[a:b], _fit(prot.text[a:b], done[i][k])
+            if settings.focus == "window" and i not in window_check:
+                reason = check_rewrite(src, out, edit_ratio(src, out), limits)
+                if reason is not None:
+                    window_check[i] = reason
+            pieces += [prot.text[pos:a], out]
+            pos = b
+        raw[i] = "".join(pieces) + prot.text[pos:]
     for i, det in enumerate(dets):
         text = det.segment.text
         if not det.flagged:
@@ -145,6 +216,9 @@ def _propose_with_model(
         if i not in jobs:
             yield _alias_proposal(det, settings, aliases, rw.version, "fallback",
                                   "entities: too many to protect")
+            continue
+        if not parts[i]:  # only aliases flagged: nothing for the model to do
+            yield _alias_proposal(det, settings, aliases)
             continue
         prot = jobs[i]
         restored = restore(raw[i], prot)
@@ -156,7 +230,8 @@ def _propose_with_model(
             continue
         assert restored is not None
         baseline, matches = canonicalize(text, aliases)
-        reason = check_rewrite(baseline, restored, edit_ratio(baseline, restored), limits)
+        reason = window_check.get(i) or check_rewrite(baseline, restored,
+                                                      edit_ratio(baseline, restored), limits)
         if reason is not None:
             yield _alias_proposal(det, settings, aliases, rw.version, "guard", reason)
             continue
