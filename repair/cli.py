@@ -56,6 +56,8 @@ def _summary_table(summary) -> Table:
     if summary.mode == "run":
         table.add_row("proposals that change the text", str(summary.changed))
         table.add_row("new queue items", str(summary.queued_new))
+        for reason, n in getattr(summary, "checks", {}).items():
+            table.add_row(f"  model rewrites not used: {reason}", str(n))
     for cat, n in summary.categories.most_common():
         table.add_row(f"  segments with {cat}", str(n))
     table.add_row("seconds", f"{summary.seconds:.2f}")
