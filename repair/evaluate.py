@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from repair.aliases import AliasTable
-from repair.detect import detect
+from repair.detect import detect, effective_threshold
 from repair.errors import InputError
 from repair.rewrite import propose
 from repair.text import Segment, read_documents, segment_documents
@@ -113,7 +113,7 @@ def evaluate(gold: str | Path, settings: Settings, aliases: AliasTable) -> EvalR
     detector = f"model:{Path(settings.detect.model).name}" if settings.detect.model else "rules-v1"
     sig = (
         f"detector={detector}"
-        f"|threshold={settings.detect.threshold}|rewriter="
+        f"|threshold={effective_threshold(settings.detect):.4g}|rewriter="
         f"{Path(settings.rewrite.model).name if settings.rewrite.model else 'alias-v1'}"
         f"|aliases={aliases.digest}|gold={Path(gold).name}({len(docs)})"
     )

@@ -1515,6 +1515,12 @@ def _apply(clean: str, edits: list[Edit]) -> SyntheticPair:
     return SyntheticPair(clean, "".join(parts), tuple(spans))
 
 
+def japanese_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Correctly romanised Japanese (given names, surnames) of the calque table: the detector
+    trains on them in clean sentences so that only their calques look suspicious."""
+    return tuple(sorted(_JP_GIVEN)), tuple(sorted(_JP_SURNAMES))
+
+
 def get_synthesizer(settings: SynthSettings = SynthSettings()) -> Synthesizer:
     """A Synthesizer for these settings (resources are cached across instances)."""
     return Synthesizer(settings)

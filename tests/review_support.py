@@ -15,15 +15,21 @@ import pytest
 from .conftest import SAMPLES
 
 
+def rules_settings(settings):
+    """The default settings with the transparent rules as detector: the review tests are
+    about the queue, and the rules' items and spans do not move when a model is retrained."""
+    return replace(settings, detect=replace(settings.detect, model=None, threshold=None))
+
+
 @pytest.fixture(scope="session")
 def samples_db(tmp_path_factory, settings) -> Path:
-    """The queue that ``repair run samples/seeds --queue`` makes (built once)."""
+    """The queue that ``repair run samples/seeds --queue`` makes (built once), rules detector."""
     from repair.jobs import run_job
 
     d = tmp_path_factory.mktemp("samples_queue")
     db = d / "samples.db"
-    run_job([SAMPLES], d / "samples.jsonl", replace(settings, queue=replace(settings.queue,
-                                                                         path=str(db))))
+    s = rules_settings(settings)
+    run_job([SAMPLES], d / "samples.jsonl", replace(s, queue=replace(s.queue, path=str(db))))
     return db
 
 

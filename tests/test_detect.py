@@ -1,3 +1,7 @@
+"""The transparent rules (the detector without a model)."""
+
+import dataclasses
+
 import pytest
 
 from repair.detect import detect
@@ -5,7 +9,8 @@ from repair.text import Segment
 
 
 def _detect(text, settings, aliases):
-    (det,) = detect([Segment("s", "d", text, 0, len(text), 0)], settings.detect, aliases)
+    rules_only = dataclasses.replace(settings.detect, model=None, threshold=None)
+    (det,) = detect([Segment("s", "d", text, 0, len(text), 0)], rules_only, aliases)
     return det
 
 

@@ -97,7 +97,8 @@ def tiny_model(tmp_path_factory):
 def test_tiny_model_trains_and_detects(tiny_model):
     model_dir, metrics, aliases = tiny_model
     assert (model_dir / "config.json").exists() and (model_dir / "train_config.yaml").exists()
-    assert 0.0 <= metrics["valid_recall"] <= 1.0 and metrics["train_tokens"] > 1000
+    assert 0.0 <= metrics["valid_recall_at_0.5"] <= 1.0 and metrics["train_tokens"] > 1000
+    assert 0.0 <= metrics["recommended_threshold"] <= 1.0
     config = json.loads((model_dir / "config.json").read_text())
     assert config["classes"][0] == "O" and len(config["calibration"]) == 2
 
@@ -118,3 +119,56 @@ def test_tiny_model_trains_and_detects(tiny_model):
             assert d.spans, "every flag is explained by spans"
         for s in d.spans:
             assert s.category in CATEGORIES and d.segment.text[s.start : s.end] == s.text
+
+
+# --------------------------------------------------------------------------- the shipped model
+
+SHIPPED = ROOT / "models" / "detector"
+
+
+@pytest.fixture(scope="module")
+def shipped(settings):
+    if not (SHIPPED / "config.json").exists():
+        pytest.skip("no shipped detector")
+    import dataclasses
+
+    return dataclasses.replace(settings.detect, model=str(SHIPPED), threshold=None)
+
+
+@pytest.mark.parametrize(
+    "text, flagged, category",
+    [
+        # names and terms in no alias table
+        ("Bộ trưởng Quốc phòng Nhật Bản Hamada One đã gặp Đại tướng Phan Văn Giang.", True,
+         "calque_name"),
+        ("Chủ tịch Quốc hội Wang Tingyue đã phát biểu khai mạc kỳ họp.", True, "pinyin"),
+        ("Hai bên sẽ gặp lại nhau on Monday để ký kết thỏa thuận.", True, "date"),
+        ("Hai nước nhất trí tăng cường hợp tác kinh tế kinh tế trong thời gian tới.", True,
+         "duplicate"),
+        ("Công ty đã nhập khẩu chất Diocxin từ nước ngoài.", True, "term"),
+        # clean text with real foreign names and dates
+        ("Đạo diễn Tim Burton ra mắt bộ phim mới tại Hollywood.", False, None),
+        ("Ông Tập Cận Bình và Tổng thống Joe Biden đã điện đàm hôm qua.", False, None),
+        ("Hội nghị diễn ra vào ngày 5/6 tại Hà Nội với sự tham gia của 200 đại biểu.", False, None),
+    ],
+)
+def test_shipped_model_cases(shipped, aliases, text, flagged, category):
+    (det,) = detect([Segment("s", "d", text, 0, len(text), 0)], shipped, aliases)
+    assert det.flagged is flagged, (det.score, det.spans)
+    if category:
+        assert category in {s.category for s in det.spans}
+
+
+def test_shipped_model_meets_targets_on_seed_dev(settings, shipped, aliases):
+    if not (SHARED / "seed_dev.jsonl").exists():
+        pytest.skip("shared data not available")
+    import dataclasses
+
+    from repair.evaluate import evaluate
+
+    s = dataclasses.replace(settings, detect=shipped,
+                            eval=dataclasses.replace(settings.eval, clean_n=2000))
+    rep = evaluate(SHARED / "seed_dev.jsonl", s, aliases)
+    assert rep.auc >= 0.97 and rep.recall >= 0.95 and len(rep.false_positives) <= 2
+    flagged, total = rep.heldout_clean
+    assert total == 2000 and flagged / total <= 0.02

@@ -22,7 +22,21 @@ __all__ = [
     "Detection",
     "RuleDetector",
     "detect",
+    "effective_threshold",
 ]
+
+RULES_THRESHOLD = 0.5
+
+
+def effective_threshold(settings: DetectSettings) -> float:
+    """The threshold in force: the configured one, else the model's recommended one."""
+    if settings.threshold is not None:
+        return settings.threshold
+    if settings.model:
+        from repair.detect.model import load_detector
+
+        return load_detector(settings.model).threshold
+    return RULES_THRESHOLD
 
 
 def detect(
@@ -30,12 +44,13 @@ def detect(
 ) -> Iterator[Detection]:
     """Score each segment (0..1, higher = more likely an MT artifact) with explaining spans."""
     rules = RuleDetector(settings, aliases)
+    threshold = effective_threshold(settings)
     if settings.model:
         from repair.detect.model import load_detector
 
-        yield from load_detector(settings.model).detect(segments, rules, settings)
+        yield from load_detector(settings.model).detect(segments, rules, settings, threshold)
         return
     for seg in segments:
         spans = rules.spans(seg.text)
         score = rules.score(spans)
-        yield Detection(seg, score, score >= settings.threshold, tuple(spans))
+        yield Detection(seg, score, score >= threshold, tuple(spans))

@@ -41,7 +41,9 @@ DEFAULT_WEIGHTS = {
 
 @dataclass(frozen=True)
 class DetectSettings:
-    threshold: float = 0.5
+    # Flag at or above this score; None = the model's recommended operating point (chosen on
+    # its validation articles), or 0.5 for the rules.
+    threshold: float | None = None
     calques: str = "configs/calques.tsv"
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     model: str | None = None  # trained detector directory; None = rules only

@@ -41,6 +41,7 @@ class TrainedDetector:
     stats: LexStats
     calibration: tuple[float, float]  # Platt scaling a, b of logit(max token probability)
     version: str
+    threshold: float = 0.5  # recommended operating point from training
     threads: int = 1  # LightGBM prediction threads: one, since batch jobs may run side by side
 
     def token_probs(self, tables: list[TokenTable]) -> list[np.ndarray]:
@@ -91,20 +92,21 @@ class TrainedDetector:
         return out
 
     def detect(
-        self, segments: Iterable[Segment], rules: RuleDetector, settings: DetectSettings
+        self, segments: Iterable[Segment], rules: RuleDetector, settings: DetectSettings,
+        threshold: float,
     ) -> Iterator[Detection]:
         """Score segments in batches; see the module docstring."""
         batch: list[Segment] = []
         for seg in segments:
             batch.append(seg)
             if len(batch) >= _BATCH:
-                yield from self._detect_batch(batch, rules, settings)
+                yield from self._detect_batch(batch, rules, settings, threshold)
                 batch = []
         if batch:
-            yield from self._detect_batch(batch, rules, settings)
+            yield from self._detect_batch(batch, rules, settings, threshold)
 
     def _detect_batch(
-        self, segs: list[Segment], rules: RuleDetector, settings: DetectSettings
+        self, segs: list[Segment], rules: RuleDetector, settings: DetectSettings, threshold: float
     ) -> Iterator[Detection]:
         all_rule_spans = [rules.spans(s.text) for s in segs]
         tables = [
@@ -118,7 +120,7 @@ class TrainedDetector:
             model_score = self.sentence_score(p_art)
             score = 1.0 - (1.0 - model_score) * (1.0 - prior)
             model_spans = self.spans(seg.text, table, p_art, settings.span_threshold)
-            if model_score >= settings.threshold and not model_spans and len(p_art):
+            if model_score >= threshold and not model_spans and len(p_art):
                 # a flag is always explained: at least the most suspicious token
                 model_spans = self.spans(seg.text, table, p_art, float(p_art.max()))
             merged = {(s.start, s.end, s.category): s for s in model_spans}
@@ -126,7 +128,7 @@ class TrainedDetector:
                 if s.weight >= 0.5:  # weak rule hints (a foreign name) explain nothing alone
                     merged.setdefault((s.start, s.end, s.category), s)
             spans = sorted(merged.values(), key=lambda s: (s.start, -s.end))
-            yield Detection(seg, score, score >= settings.threshold, tuple(spans))
+            yield Detection(seg, score, score >= threshold, tuple(spans))
 
 
 @functools.lru_cache(maxsize=4)
@@ -152,4 +154,5 @@ def load_detector(directory: str | Path) -> TrainedDetector:
         stats=LexStats.load(d),
         calibration=tuple(config["calibration"]),  # type: ignore[arg-type]
         version=config.get("version", d.name),
+        threshold=float(config.get("metrics", {}).get("recommended_threshold", 0.5)),
     )

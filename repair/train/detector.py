@@ -16,6 +16,8 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import random
+import re
 import time
 import zlib
 from collections.abc import Iterator
@@ -30,7 +32,7 @@ from repair.detect.features import FEATURE_NAMES, LexStats, featurize
 from repair.detect.rules import RuleDetector
 from repair.errors import ConfigError, InputError
 from repair.synth import CATEGORIES as SYNTH_CATEGORIES
-from repair.synth import SynthSettings, generate
+from repair.synth import SynthSettings, generate, japanese_names
 
 __all__ = ["DetectorTrainSettings", "train_detector", "corpus_split", "write_model_card"]
 
@@ -49,6 +51,8 @@ class DetectorTrainSettings:
     synth_rate: float = 0.5
     max_corruptions: int = 2
     clean_token_keep: float = 0.35  # share of "O" tokens kept from clean sentences (balance)
+    foreign_name_share: float = 0.5  # titled names replaced by correct Japanese names
+    target_fpr: float = 0.01  # the recommended threshold flags this share of clean validation
     num_leaves: int = 63
     learning_rate: float = 0.1
     num_boost_round: int = 300
@@ -94,6 +98,28 @@ def _collect(settings: DetectorTrainSettings) -> dict[str, list[str]]:
     return parts
 
 
+_TITLED_NAME_RE = re.compile(
+    r"\b(?:ông|bà|Bộ trưởng|Thủ tướng|Chủ tịch|Tổng thống|Đại sứ|Giáo sư|Đô đốc|Đại tướng) "
+    r"([A-ZĐ]\w+(?: [A-ZĐ]\w+){1,3})"
+)
+
+
+def _with_foreign_names(sentences: list[str], share: float, seed: int) -> list[str]:
+    """Put correctly romanised Japanese names in place of some titled Vietnamese names, so the
+    model sees correct foreign names in clean text (the corpus has few) and learns that only
+    their calques ("Onodera Five Mã") are artifacts."""
+    given, surnames = japanese_names()
+    rng = random.Random(seed)
+    out = []
+    for text in sentences:
+        m = _TITLED_NAME_RE.search(text)
+        if m and rng.random() < share:
+            name = f"{rng.choice(given)} {rng.choice(surnames)}"
+            text = text[: m.start(1)] + name + text[m.end(1) :]
+        out.append(text)
+    return out
+
+
 def _examples(
     sentences: list[str],
     stats: LexStats,
@@ -107,6 +133,7 @@ def _examples(
         seed=seed, rate=settings.synth_rate, max_corruptions=settings.max_corruptions
     )
     X, y, sent_index, sent_labels = [], [], [], []
+    sentences = _with_foreign_names(sentences, settings.foreign_name_share, seed)
     for k, pair in enumerate(generate(sentences, synth)):
         table = featurize(pair.corrupted, stats, rules)
         if not table.words:
@@ -223,13 +250,18 @@ def train_detector(
     logit = np.log(smax / (1 - smax))
     a, b = _platt(logit, lv.astype(float))
     calibrated = 0.5 * (1.0 + np.tanh(0.5 * (a * logit + b)))
-    flagged = calibrated >= detect_settings.threshold
+    flagged = calibrated >= 0.5
+    # Operating point chosen on validation articles (never on the evaluation sets).
+    threshold = float(np.quantile(calibrated[lv == 0], 1.0 - settings.target_fpr))
     cat_pred = cat_booster.predict(Xv[art_v], num_iteration=cat_booster.best_iteration).argmax(1)
     metrics = {
         "valid_sentences": int(len(lv)),
         "valid_corrupted_share": float(lv.mean()),
-        "valid_recall": float(flagged[lv == 1].mean()),
-        "valid_false_positive_rate": float(flagged[lv == 0].mean()),
+        "valid_recall_at_0.5": float(flagged[lv == 1].mean()),
+        "valid_fpr_at_0.5": float(flagged[lv == 0].mean()),
+        "recommended_threshold": round(threshold, 4),
+        "valid_recall_at_recommended": float((calibrated[lv == 1] >= threshold).mean()),
+        "valid_fpr_at_recommended": float((calibrated[lv == 0] >= threshold).mean()),
         "valid_artifact_token_recall": float((p_art[art_v] >= 0.5).mean()),
         "valid_clean_token_false_positive_rate": float((p_art[~art_v] >= 0.5).mean()),
         "valid_category_accuracy": float((cat_pred == yv[art_v] - 1).mean()),
@@ -273,6 +305,7 @@ def write_model_card(
     eval_rows: list[tuple[str, str]] | None = None,
     signature: str = "",
     bench: dict | None = None,
+    notes: list[str] | None = None,
 ) -> Path:
     """Write README.md into a detector directory: data, settings, and the measured figures."""
     d = Path(directory)
@@ -325,6 +358,8 @@ def write_model_card(
             "|---|---|",
             *(f"| {k} | {v} |" for k, v in bench.items()),
         ]
+    if notes:
+        lines += ["", "## Notes", *(f"- {n}" for n in notes)]
     lines += ["", "Retrain: `repair train detector --config configs/train_detector.yaml`.", ""]
     path = d / "README.md"
     path.write_text("\n".join(lines), encoding="utf-8")
