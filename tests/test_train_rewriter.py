@@ -121,3 +121,20 @@ def test_resume_continues_exactly(tiny_corpus, tmp_path):
     cfg = json.loads((tmp_path / "full" / "model" / "config.json").read_text())
     assert cfg["d_model"] == 32
     assert (tmp_path / "full" / "model" / "train_config.yaml").exists()
+
+
+def test_dataloader_workers_keep_the_stream_order(tiny_corpus, tmp_path):
+    from repair.rewrite.tokenizer import train_tokenizer
+    from repair.train.rewriter import _batches, _worker_dataset, load_corpus
+
+    st = _tiny_settings(tiny_corpus, tmp_path, "workers")
+    sents = load_corpus(tiny_corpus, st.max_words)
+    tok = train_tokenizer(sents, tmp_path / "tok", st.vocab_size)
+    stream = PairStream(sents, st)
+    plain = [b for b, _ in zip(_batches(stream, tok, st, 3), range(5), strict=False)]
+    loader = torch.utils.data.DataLoader(_worker_dataset(stream, tok, st, 3), batch_size=None,
+                                         num_workers=2)
+    par = [b for b, _ in zip(loader, range(5), strict=False)]
+    for a, b in zip(plain, par, strict=True):
+        assert torch.equal(a["input_ids"], b["input_ids"]) and torch.equal(a["labels"],
+                                                                           b["labels"])

@@ -22,6 +22,7 @@ import math
 import os
 import random
 import re
+import shutil
 import signal
 import sys
 import time
@@ -308,6 +309,9 @@ def export_model(model, tok, st: RewriterTrainSettings, out_dir: Path, extra: di
     half = copy.deepcopy(model).to("cpu", dtype=torch.float16)
     half.save_pretrained(str(out_dir), safe_serialization=True)
     tok.save_pretrained(str(out_dir))
+    spm_file = _path(st.run_dir) / "tokenizer" / "spiece.model"
+    if spm_file.exists():  # the sentencepiece model the HF tokenizer was converted from
+        shutil.copyfile(spm_file, out_dir / "spiece.model")
     save_settings(st, out_dir / "train_config.yaml", extra=extra)
 
 
