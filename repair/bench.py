@@ -97,8 +97,11 @@ def bench_rewrite(
     outputs: dict[tuple[str, int], list[str]] = {}
 
     def run(method: str, batch: int, texts: list[str]) -> None:
+        stats: dict = {}
         t0 = time.perf_counter()
-        out = rw.rewrite(texts, method=method, batch_size=batch, num_beams=num_beams)
+        out = rw.rewrite(
+            texts, method=method, batch_size=batch, num_beams=num_beams, stats=stats
+        )
         dt = time.perf_counter() - t0
         outputs[(method, batch)] = out
         rows.append(
@@ -110,6 +113,8 @@ def bench_rewrite(
                 "sentences_per_s": round(len(texts) / dt, 1),
             }
         )
+        if stats.get("passes"):
+            rows[-1]["tokens_per_pass"] = round(stats["tokens"] / stats["passes"], 2)
 
     small = sentences[:batch1_n]
     run("greedy", 1, small)

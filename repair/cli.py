@@ -532,11 +532,12 @@ def bench_rewrite_cmd(
     rows = bench_rewrite(settings.rewrite.model, synthetic_inputs(settings.eval.clean, n),
                          threads=threads)
     table = Table(title=f"repair bench rewrite ({rows[0]['model']}, {threads} thread(s))")
-    for key in ("decoder", "batch", "sentences", "seconds", "sentences_per_s", "same_as_greedy"):
+    keys = ("decoder", "batch", "sentences", "seconds", "sentences_per_s", "same_as_greedy",
+            "tokens_per_pass")
+    for key in keys:
         table.add_column(key, justify="right")
     for r in rows:
-        table.add_row(*(str(r.get(k, "")) for k in ("decoder", "batch", "sentences", "seconds",
-                                                     "sentences_per_s", "same_as_greedy")))
+        table.add_row(*(str(r.get(k, "")) for k in keys))
     Console().print(table)
 
 

@@ -98,8 +98,9 @@ def test_copy_decode_accepts_drafts_of_a_copying_model():
         return out
 
     m.forward = fake_forward
-    assert copy_decode(m, src, max_new_tokens=20) == [[5, 6, 7, 8, 1]]
-    assert len(calls) == 1
+    stats = {}
+    assert copy_decode(m, src + src, max_new_tokens=20, stats=stats) == [[5, 6, 7, 8, 1]] * 2
+    assert len(calls) == 1 and stats == {"passes": 1, "tokens": 10}
 
 
 def test_rewriter_fast_equals_greedy_on_text(tiny_dir):

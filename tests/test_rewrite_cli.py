@@ -86,3 +86,4 @@ def test_bench_rewrite_reports_all_decoders(tiny_dir):  # noqa: F811
         ("greedy", 1), ("fast", 1), ("greedy", 4), ("fast", 4), ("beam 2", 4)]
     assert all(r["sentences_per_s"] > 0 for r in rows)
     assert all(r["same_as_greedy"] == 1.0 for r in rows if r["decoder"] == "fast")
+    assert all(r["tokens_per_pass"] >= 1.0 for r in rows if r["decoder"] == "fast")

@@ -106,10 +106,13 @@ def _realign(ys: list[int], src: list[int], hint: int, max_k: int = 3) -> int:
 
 
 def copy_decode(
-    model, sources, prefixes=None, max_new_tokens: int = 96, max_draft: int = 64
+    model, sources, prefixes=None, max_new_tokens: int = 96, max_draft: int = 64,
+    stats: dict | None = None,
 ) -> list[list[int]]:
     """Greedy output via input-copy speculative decoding (batched); same convention as
-    :func:`greedy`, and the same tokens."""
+    :func:`greedy`, and the same tokens. ``stats`` (if given) accumulates ``passes`` (decoder
+    calls) and ``tokens`` (tokens emitted)."""
+    stats = stats if stats is not None else {}
     import torch
 
     cfg = model.config
@@ -118,7 +121,7 @@ def copy_decode(
     n = len(sources)
     if n == 1:
         return [_copy_decode_one(model, list(sources[0]), list(prefixes[0]), max_new_tokens,
-                                 max_draft)]
+                                 max_draft, stats)]
     ids, mask = _pad(sources, pad)
     with torch.inference_mode():
         enc = model.get_encoder()(input_ids=ids, attention_mask=mask).last_hidden_state
@@ -134,6 +137,7 @@ def copy_decode(
                 drafts.append(list(sources[i][ptr[i] : ptr[i] + min(room, max_draft)]))
             dec, _ = _pad([ys[i] + d for i, d in zip(active, drafts, strict=True)], pad)
             rows = torch.tensor(active, dtype=torch.long)
+            stats["passes"] = stats.get("passes", 0) + 1
             logits = model(
                 encoder_outputs=(enc[rows],), attention_mask=mask[rows], decoder_input_ids=dec
             ).logits
@@ -151,6 +155,7 @@ def copy_decode(
                 emitted = emitted[: max_new_tokens - new[i]]
                 ys[i].extend(emitted)
                 new[i] += len(emitted)
+                stats["tokens"] = stats.get("tokens", 0) + len(emitted)
                 if emitted[-1] == eos or new[i] >= max_new_tokens:
                     continue
                 if j == len(d) and ptr[i] + j < len(sources[i]) and sources[i][ptr[i] + j] == p[j]:
@@ -163,7 +168,7 @@ def copy_decode(
 
 
 def _copy_decode_one(model, src: list[int], prefix: list[int], max_new_tokens: int,
-                     max_draft: int) -> list[int]:
+                     max_draft: int, stats: dict) -> list[int]:
     """One sentence with the decoder's key/value cache: each pass feeds only the tokens not
     yet cached plus the draft, and the cache is cropped back to the accepted tokens."""
     import torch
@@ -183,6 +188,7 @@ def _copy_decode_one(model, src: list[int], prefix: list[int], max_new_tokens: i
             room = max_new_tokens - new - 1
             d = src[ptr : ptr + min(room, max_draft)]
             inp = torch.tensor([pending + d], dtype=torch.long)
+            stats["passes"] = stats.get("passes", 0) + 1
             out = model(encoder_outputs=(enc,), attention_mask=mask, decoder_input_ids=inp,
                         use_cache=True, **{_CACHE_ARG: cache})
             cache = getattr(out, _CACHE_ARG)
@@ -198,6 +204,7 @@ def _copy_decode_one(model, src: list[int], prefix: list[int], max_new_tokens: i
             cached = len(ys) + j  # ys before this pass, plus the accepted draft tokens
             ys.extend(emitted)
             new += len(emitted)
+            stats["tokens"] = stats.get("tokens", 0) + len(emitted)
             if emitted[-1] == eos:
                 break
             _crop(cache, cached)

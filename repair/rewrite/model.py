@@ -73,10 +73,12 @@ class Seq2SeqRewriter:
         batch_size: int = 16,
         num_beams: int = 4,
         max_new_tokens: int = 160,
+        stats: dict | None = None,
     ) -> list[str]:
         """Rewrite each source; the output starts with its forced ``prefix`` (if given).
 
-        At most ``max_new_tokens`` (and 1.5 times the input length plus 4) are generated.
+        At most ``max_new_tokens`` (and 1.5 times the input length plus 4) are generated;
+        ``stats`` collects the fast path's decoder passes and emitted tokens.
         """
         from repair.rewrite import decode
 
@@ -98,7 +100,7 @@ class Seq2SeqRewriter:
             # the guard rejects outputs over 1.5x the input length: no need to generate more
             max_new = min(max_new_tokens, max(len(x) for x in s) * 3 // 2 + 4)
             if method == "fast":
-                res = decode.copy_decode(self.model, s, p, max_new_tokens=max_new)
+                res = decode.copy_decode(self.model, s, p, max_new_tokens=max_new, stats=stats)
             elif method == "greedy":
                 res = decode.greedy(self.model, s, p, max_new_tokens=max_new)
             else:
