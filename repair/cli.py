@@ -541,6 +541,122 @@ def bench_rewrite_cmd(
     Console().print(table)
 
 
+# --------------------------------------------------------------------------- fine-tuning, models
+
+models_app = typer.Typer(no_args_is_help=True, help="The model registry (models/registry.json).")
+app.add_typer(models_app, name="models")
+
+
+def _finetune_settings(config: Path | None):
+    import yaml
+
+    from repair.config import ROOT, _build
+    from repair.errors import ConfigError
+    from repair.train.finetune import FinetuneSettings
+
+    path = config or ROOT / "configs" / "finetune.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read fine-tuning config ({exc.strerror})", path) from exc
+    ft = dict(data.get("finetune", {}))
+    if "corpus" in ft and not Path(ft["corpus"]).is_absolute():
+        ft["corpus"] = str((ROOT / ft["corpus"]).resolve())
+    return _build(FinetuneSettings, ft, str(path), ROOT), data
+
+
+def _register_finetuned(report, kind: str = "rewriter") -> None:
+    from repair.registry import ModelEntry, register
+
+    register(ModelEntry(name=Path(report.out_dir).name, kind=kind, path=report.out_dir,
+                        parent=report.parent, metrics={"before": report.before,
+                                                       "after": report.after}))
+
+
+def _before_after(title: str, before: dict, after: dict) -> Table:
+    table = Table(title=title)
+    for col in ("measure", "before", "after"):
+        table.add_column(col, justify="left" if col == "measure" else "right")
+    for k in sorted(set(before) | set(after)):
+        table.add_row(k, str(before.get(k, "")), str(after.get(k, "")))
+    return table
+
+
+@app.command("finetune")
+def finetune_cmd(
+    queue: Annotated[Path, typer.Option("--queue", help="review queue with accepted edits")],
+    base: Annotated[Path, typer.Option("--base", help="rewriter model directory")],
+    out: Annotated[Path, typer.Option("--out", help="new model directory")],
+    config: Annotated[Path | None, typer.Option(help="fine-tuning YAML")] = None,
+) -> None:
+    """Fine-tune a rewriter on the queue's accepted and edited items; before/after figures."""
+    from repair.export import reviewed_rows
+    from repair.jobs import load_aliases
+    from repair.review import Queue
+    from repair.train.finetune import finetune
+
+    ft, _ = _finetune_settings(config)
+    settings = _settings(None)
+    aliases = load_aliases(settings)
+    with Queue(queue, aliases=aliases, must_exist=True) as q:
+        rows = reviewed_rows(q, "accepted")
+    report = finetune(rows, base, out, ft, aliases, settings)
+    _register_finetuned(report)
+    Console().print(_before_after(
+        f"repair finetune -> {out} ({report.edits_train} edits, {report.steps} steps, "
+        f"{report.seconds:.0f} s)", report.before, report.after))
+
+
+@app.command("finetune-demo")
+def finetune_demo_cmd(
+    base: Annotated[Path, typer.Option("--base", help="rewriter model directory")],
+    out: Annotated[Path, typer.Option("--out", help="work folder (queue, model, report)")] = Path(
+        "out/finetune-demo"
+    ),
+    n: Annotated[int, typer.Option(help="accepted edits the simulated reviewers make")] = 100,
+    config: Annotated[Path | None, typer.Option(help="fine-tuning YAML")] = None,
+) -> None:
+    """Simulate reviewers correcting a new calque, fine-tune, and measure before and after."""
+    from repair.config import ROOT, _build
+    from repair.jobs import load_aliases
+    from repair.train.finetune_demo import DemoSettings, run_demo
+
+    ft, data = _finetune_settings(config)
+    demo = dict(data.get("demo", {}), n_edits=n)
+    for key in ("corpus", "clean_corpus"):
+        if key in demo and not Path(demo[key]).is_absolute():
+            demo[key] = str((ROOT / demo[key]).resolve())
+    ds = _build(DemoSettings, demo, str(config or "configs/finetune.yaml"), ROOT)
+    settings = _settings(None)
+    report = run_demo(base.resolve(), out.resolve(), ds, ft, settings, load_aliases(settings))
+    table = _before_after(
+        f"fine-tuning demo: '{ds.calque}' -> '{ds.correct}', {report.n_edits} edits "
+        f"({report.finetune.seconds:.0f} s of training)",
+        {"held-out fix rate": report.fix_rate["base"], "clean no-harm": report.no_harm["base"],
+         **{f"held-out edits: {k}": v for k, v in report.finetune.before.items()}},
+        {"held-out fix rate": report.fix_rate["fine-tuned"],
+         "clean no-harm": report.no_harm["fine-tuned"],
+         **{f"held-out edits: {k}": v for k, v in report.finetune.after.items()}},
+    )
+    Console().print(table)
+
+
+@models_app.command("list")
+def models_list_cmd(config: ConfigOpt = None) -> None:
+    """The registered models, what each was trained from, and which the config uses."""
+    from repair.registry import list_models
+
+    settings = _settings(config)
+    rows = list_models({"detector": settings.detect.model, "rewriter": settings.rewrite.model})
+    table = Table(title="models (models/registry.json)")
+    for col in ("name", "kind", "default", "path", "parent", "created", "version"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["name"], r["kind"], "yes" if r["default"] else "", r["path"],
+                      r.get("parent") or "", r["created"], r.get("version", ""))
+    Console().print(table)
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:

@@ -17,7 +17,7 @@ from pathlib import Path
 from repair.errors import QueueError
 from repair.review.queue import Item, Queue
 
-__all__ = ["FORMATS", "STATUSES", "export_queue"]
+__all__ = ["FORMATS", "STATUSES", "export_queue", "reviewed_rows"]
 
 FORMATS = ("jsonl", "tmx", "xliff", "hf")
 STATUSES = {
@@ -52,6 +52,14 @@ def _row(it: Item) -> dict:
         "model": it.model,
         "alias_digest": it.alias_digest,
     }
+
+
+def reviewed_rows(queue: Queue, status: str = "accepted") -> list[dict]:
+    """The items with ``status`` as flat rows (machine text, proposal, final text, reviewer,
+    model version, ...), the records every export format is made from."""
+    if status not in STATUSES:
+        raise QueueError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
+    return [_row(it) for it in queue.items(STATUSES[status])]
 
 
 def split_of(doc_id: str) -> str:
@@ -166,9 +174,7 @@ def export_queue(
     """Write the items with ``status`` to ``out`` in ``fmt``; returns how many were written."""
     if fmt not in FORMATS:
         raise QueueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
-    if status not in STATUSES:
-        raise QueueError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
-    rows = [_row(it) for it in queue.items(STATUSES[status])]
+    rows = reviewed_rows(queue, status)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "hf":

@@ -30,7 +30,7 @@ DEFAULT_WEIGHTS = {
     "alias": 0.95,
     "date": 0.9,
     "duplicate": 0.85,
-    "calque": 0.75,
+    "calque": 0.9,  # the curated known-calque list: strong evidence on its own
     "english": 0.7,  # lower-case English word in running Vietnamese text
     "english_name": 0.3,  # capitalised or rare English word: often a name or a loanword
     "pinyin": 0.45,  # pinyin is right for Chinese people, wrong for Vietnamese names

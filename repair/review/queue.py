@@ -286,8 +286,11 @@ class Queue:
         alias_digest: str,
         context: dict[str, tuple[str, str]] | None = None,
         doc_path: str | Path = "",
+        include_unchanged: bool = False,
     ) -> int:
-        """Insert proposals that change their text; returns how many were new.
+        """Insert proposals that change their text (with ``include_unchanged``, also flagged
+        segments whose proposal leaves them as they are, for a reviewer to fix by hand);
+        returns how many were new.
 
         A proposal that comes from the memory of past decisions is not queued again for a
         segment whose text already has a decided item.
@@ -295,7 +298,8 @@ class Queue:
         rows = []
         now = time.time()
         for p in proposals:
-            if not getattr(p, "changed", False):
+            flagged_only = include_unchanged and p.detection.flagged
+            if not (getattr(p, "changed", False) or flagged_only):
                 continue
             seg = p.detection.segment
             if p.source == "memory" and self._decided_segment(seg.id, seg.text):

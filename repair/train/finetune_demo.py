@@ -1,0 +1,155 @@
+"""A reproducible demonstration that fine-tuning on reviewers' edits teaches the rewriter a
+correction pattern it did not know, without harming clean text.
+
+The pattern is a calque the synthetic generator never makes: "Chủ tịch nước" (the state
+president, 国家主席) machine-translated word by word as "Chủ tịch quốc gia". The demonstration
+1. takes clean corpus sentences with "Chủ tịch nước" and puts the calque in, split by article
+   into a pool for reviewers and a held-out pool;
+2. runs the real pipeline on the reviewers' pool (the calque added to the known-calque list, as
+   a newsroom would after seeing it) and queues every flagged sentence with the base model's
+   proposal;
+3. simulates reviewers through the real queue: each item is claimed and edited to the clean
+   sentence (or accepted where the proposal already is);
+4. fine-tunes the base model on the queue's accepted and edited items;
+5. measures, for the base and the new model, how often the pattern is fixed in held-out
+   sentences and how often clean held-out sentences come back unchanged (no harm).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import json
+import logging
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from repair.aliases import AliasTable
+from repair.errors import InputError
+from repair.train.finetune import FinetuneReport, FinetuneSettings, finetune, rewrite_whole
+
+__all__ = ["DemoSettings", "DemoReport", "run_demo"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    correct: str = "Chủ tịch nước"
+    calque: str = "Chủ tịch quốc gia"
+    n_edits: int = 100
+    n_heldout: int = 80
+    n_clean: int = 300
+    max_words: int = 30
+    corpus: str = "../shared/data/corpus/train.jsonl.gz"
+    clean_corpus: str = "../shared/data/corpus/dev.jsonl.gz"
+    reviewer: str = "demo-reviewer"
+
+
+@dataclass
+class DemoReport:
+    n_edits: int
+    n_heldout: int
+    n_clean: int
+    fix_rate: dict = field(default_factory=dict)  # model -> held-out pattern fix rate
+    no_harm: dict = field(default_factory=dict)  # model -> clean unchanged rate
+    finetune: FinetuneReport | None = None
+    queued: int = 0
+
+
+def _pattern_sentences(ds: DemoSettings) -> tuple[list[str], list[str]]:
+    path = Path(ds.corpus)
+    if not path.exists():
+        raise InputError("corpus not found; set the demo's corpus", path)
+    pool, held = [], []
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            obj = json.loads(line)
+            text = obj["text"]
+            if ds.correct not in text or len(text.split()) > ds.max_words:
+                continue
+            # held-out articles never give an edit
+            (held if zlib.crc32(obj["doc_id"].encode()) % 3 == 0 else pool).append(text)
+            if len(pool) >= ds.n_edits and len(held) >= ds.n_heldout:
+                break
+    if len(pool) < ds.n_edits or len(held) < ds.n_heldout:
+        raise InputError(f"only {len(pool)} + {len(held)} sentences with {ds.correct!r}", path)
+    return pool[: ds.n_edits], held[: ds.n_heldout]
+
+
+def _clean_sentences(ds: DemoSettings) -> list[str]:
+    out = []
+    with gzip.open(ds.clean_corpus, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            text = json.loads(line)["text"]
+            if len(text.split()) <= ds.max_words:
+                out.append(text)
+            if len(out) >= ds.n_clean:
+                break
+    return out
+
+
+def _fixed(out: str, ds: DemoSettings) -> bool:
+    return ds.correct in out and ds.calque not in out
+
+
+def _queue_and_review(work: Path, base: Path, sources: list[str], targets: list[str],
+                      ds: DemoSettings, run_settings, aliases: AliasTable) -> tuple[Path, int]:
+    from repair.detect import detect
+    from repair.review import Queue
+    from repair.rewrite import propose
+    from repair.text import Segment
+
+    calques = work / "calques.tsv"
+    calques.write_text(Path(run_settings.detect.calques).read_text(encoding="utf-8")
+                       + f"{ds.calque}\t{ds.correct}\t国家主席, added by the newsroom\n",
+                       encoding="utf-8")
+    detect_settings = dataclasses.replace(run_settings.detect, calques=str(calques))
+    rewrite_settings = dataclasses.replace(run_settings.rewrite, model=str(base))
+    segs = [Segment(f"demo-{i}", f"demo-doc-{i}", t, 0, len(t), 0) for i, t in enumerate(sources)]
+    proposals = list(propose(detect(segs, detect_settings, aliases), rewrite_settings, aliases))
+    db = work / "queue.db"
+    clean_of = {s.id: t for s, t in zip(segs, targets, strict=True)}
+    with Queue(db, aliases=aliases) as q:
+        queued = q.add(proposals, aliases.digest, include_unchanged=True)
+        while (item := q.claim(ds.reviewer)) is not None:
+            final = clean_of[item.segment_id]
+            if item.proposal == final:
+                q.decide(item.id, "accept", ds.reviewer)
+            else:
+                q.decide(item.id, "edit", ds.reviewer, final_text=final, force=True,
+                         comment="demo: the clean corpus sentence")
+    return db, queued
+
+
+def run_demo(base_dir: str | Path, work_dir: str | Path, ds: DemoSettings,
+             settings: FinetuneSettings, run_settings, aliases: AliasTable) -> DemoReport:
+    """Run the whole demonstration; the fine-tuned model is written to ``work_dir/model``."""
+    from repair.export import reviewed_rows
+    from repair.review import Queue
+
+    base, work = Path(base_dir), Path(work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    pool, held = _pattern_sentences(ds)
+    corrupt = [s.replace(ds.correct, ds.calque) for s in pool]
+    held_corrupt = [s.replace(ds.correct, ds.calque) for s in held]
+    clean = _clean_sentences(ds)
+    report = DemoReport(len(pool), len(held), len(clean))
+    db, report.queued = _queue_and_review(work, base, corrupt, pool, ds, run_settings, aliases)
+    with Queue(db, aliases=aliases) as q:
+        rows = reviewed_rows(q, "accepted")
+    out = work / "model"
+    # Everything reviewed trains: the demo's held-out sentences come from other articles.
+    report.finetune = finetune(rows, base, out, dataclasses.replace(settings, heldout_splits=()),
+                               aliases, run_settings)
+    for name, model in (("base", base), ("fine-tuned", out)):
+        outs = rewrite_whole(model, held_corrupt, aliases)
+        report.fix_rate[name] = round(sum(_fixed(o, ds) for o in outs) / len(outs), 4)
+        outs = rewrite_whole(model, clean, aliases)
+        report.no_harm[name] = round(sum(o == c for o, c in zip(outs, clean, strict=True))
+                                     / len(clean), 4)
+    (work / "demo_report.json").write_text(json.dumps(dataclasses.asdict(report),
+                                                      ensure_ascii=False, indent=1),
+                                           encoding="utf-8")
+    return report
