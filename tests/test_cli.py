@@ -11,7 +11,7 @@ from repair.cli import main
 from .conftest import SAMPLES, SHARED
 
 
-def run_cli(*args, capsys=None):
+def run_cli(*args):
     argv = sys.argv
     sys.argv = ["repair", *map(str, args)]
     try:

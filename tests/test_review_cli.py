@@ -2,24 +2,14 @@
 apply and aliases suggest, end to end on the sample articles."""
 
 import json
-import sys
-
-from repair.cli import main
 
 from .conftest import SAMPLES
 from .review_support import queue_path, samples_db  # noqa: F401  (fixtures)
+from .test_cli import run_cli
 
 
 def cli(capsys, *args):
-    argv = sys.argv
-    sys.argv = ["repair", *map(str, args)]
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    finally:
-        sys.argv = argv
+    code = run_cli(*args)
     out = capsys.readouterr()
     return code, out.out, " ".join(out.err.split())  # rich wraps long messages
 
