@@ -116,7 +116,8 @@ def evaluate_synthetic(
     pipeline = list(propose(detect(segs, settings.detect, aliases), settings.rewrite, aliases))
     oracle_dets = [
         Detection(seg, 1.0, True, tuple(Span(s.start, s.end, s.category, s.text, 1.0)
-                                        for s in p.spans) or (Span(0, 0, "none", "", 1.0),))
+                                        for s in p.spans)
+                  or (Span(0, len(seg.text), "none", seg.text, 1.0),))  # all of a clean one
         for seg, p in zip(segs, pairs, strict=True)
     ]
     oracle = list(propose(oracle_dets, settings.rewrite, aliases))
