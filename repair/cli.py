@@ -633,10 +633,10 @@ def finetune_demo_cmd(
         f"fine-tuning demo: '{ds.calque}' -> '{ds.correct}', {report.n_edits} edits "
         f"({report.finetune.seconds:.0f} s of training)",
         {"held-out fix rate": report.fix_rate["base"], "clean no-harm": report.no_harm["base"],
-         **{f"held-out edits: {k}": v for k, v in report.finetune.before.items()}},
+         **report.finetune.before},
         {"held-out fix rate": report.fix_rate["fine-tuned"],
          "clean no-harm": report.no_harm["fine-tuned"],
-         **{f"held-out edits: {k}": v for k, v in report.finetune.after.items()}},
+         **report.finetune.after},
     )
     Console().print(table)
 
