@@ -30,6 +30,7 @@ __all__ = [
     "split_sentences",
     "read_documents",
     "segment_documents",
+    "corpus_sentences",
 ]
 
 # --------------------------------------------------------------------------- records
@@ -373,3 +374,28 @@ def segment_documents(docs: Iterable[Document], unit: str = "document") -> Itera
             continue
         for n, (a, b) in enumerate(split_sentences(doc.text)):
             yield Segment(f"{doc.id}#{n}", doc.id, nfc(doc.text[a:b]), a, b, n, doc.fields)
+
+
+def corpus_sentences(
+    path: str | Path, *, max_words: int | None = None, limit: int | None = None
+) -> list[str]:
+    """Sentences (``text``) of a corpus ``.jsonl.gz`` file in file order: those of at most
+    ``max_words`` words, the first ``limit`` of them."""
+    import gzip
+
+    p = Path(path)
+    out: list[str] = []
+    try:
+        with gzip.open(p, "rt", encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, start=1):
+                try:
+                    text = json.loads(line)["text"]
+                except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                    raise InputError(f"corpus line has no 'text' ({exc})", p, lineno) from exc
+                if max_words is None or len(text.split()) <= max_words:
+                    out.append(text)
+                    if limit is not None and len(out) >= limit:
+                        break
+    except OSError as exc:
+        raise InputError(f"cannot read corpus ({exc.strerror or exc})", p) from exc
+    return out

@@ -10,8 +10,6 @@ flagged, with the generator's spans), which measures the rewriter alone.
 
 from __future__ import annotations
 
-import gzip
-import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from repair.aliases import AliasTable, canonicalize
-from repair.errors import InputError
+from repair.text import corpus_sentences
 
 if TYPE_CHECKING:
     from repair.config import Settings
@@ -74,18 +72,7 @@ class SyntheticReport:
 
 
 def _dev_sentences(path: Path, n: int, max_words: int) -> list[str]:
-    out = []
-    try:
-        with gzip.open(path, "rt", encoding="utf-8") as fh:
-            for line in fh:
-                text = json.loads(line)["text"]
-                if len(text.split()) <= max_words:
-                    out.append(text)
-                if len(out) >= n:
-                    break
-    except OSError as exc:
-        raise InputError(f"cannot read held-out corpus ({exc})", path) from exc
-    return out
+    return corpus_sentences(path, max_words=max_words, limit=n)
 
 
 def evaluate_synthetic(

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from repair.aliases import AliasTable
 from repair.errors import ConfigError, InputError, ModelError
+from repair.text import corpus_sentences
 
 __all__ = [
     "FinetuneSettings",
@@ -106,24 +107,6 @@ def edit_pairs(sources: Sequence[str], targets: Sequence[str],
     return out
 
 
-def _corpus_head(path: Path, max_words: int, n: int) -> list[str]:
-    """The first ``n`` corpus sentences of at most ``max_words`` words (no need to read all
-    650k lines for a few thousand replay pairs)."""
-    import gzip
-
-    if not path.exists():
-        raise InputError("replay corpus not found; set finetune.corpus", path)
-    out = []
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            text = json.loads(line)["text"]
-            if len(text.split()) <= max_words:
-                out.append(text)
-                if len(out) >= n:
-                    break
-    return out
-
-
 def _replay(base_dir: Path, n: int, settings: FinetuneSettings):
     """A stream of synthetic and copy pairs like the base model's training data."""
     import yaml
@@ -135,8 +118,9 @@ def _replay(base_dir: Path, n: int, settings: FinetuneSettings):
     data = yaml.safe_load(cfg_path.read_text(encoding="utf-8")) if cfg_path.exists() else {}
     base_st = RewriterTrainSettings(**{k: v for k, v in (data or {}).items() if k in names})
     base_st = dataclasses.replace(base_st, corpus=settings.corpus, seed=settings.seed + 1)
-    sentences = _corpus_head(Path(settings.corpus), base_st.max_words,
-                             settings.replay_sentences * 4)
+    # the head of the corpus is enough for a few thousand replay pairs
+    sentences = corpus_sentences(settings.corpus, max_words=base_st.max_words,
+                                 limit=settings.replay_sentences * 4)
     random.Random(settings.seed).shuffle(sentences)
     stream = PairStream(sentences[: settings.replay_sentences], base_st)
     return [stream.example(g) for g in range(n)]
@@ -202,15 +186,6 @@ def _score_seed_dev(model_dir: Path, run_settings, aliases: AliasTable) -> dict:
 # --------------------------------------------------------------------------- training
 
 
-def _collate(pairs: Sequence[tuple[str, str]], tok, max_len: int) -> dict:
-    src = tok([s for s, _ in pairs], max_length=max_len, truncation=True, padding=True,
-              return_tensors="pt")
-    tgt = tok([t for _, t in pairs], max_length=max_len, truncation=True, padding=True,
-              return_tensors="pt")
-    labels = tgt.input_ids.masked_fill(tgt.attention_mask == 0, -100)
-    return {"input_ids": src.input_ids, "attention_mask": src.attention_mask, "labels": labels}
-
-
 def _train(base_dir: Path, out_dir: Path, edits: list[tuple[str, str]],
            replay: list[tuple[str, str]], settings: FinetuneSettings) -> tuple[int, float, float]:
     import copy
@@ -218,6 +193,8 @@ def _train(base_dir: Path, out_dir: Path, edits: list[tuple[str, str]],
     import torch
     from tqdm import tqdm
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    from repair.train.rewriter import collate
 
     torch.manual_seed(settings.seed)
     if settings.threads:
@@ -239,7 +216,7 @@ def _train(base_dir: Path, out_dir: Path, edits: list[tuple[str, str]],
         data = list(edits) + chunk
         rng.shuffle(data)
         for b in range(0, len(data), settings.batch_size):
-            batch = _collate(data[b : b + settings.batch_size], tok, settings.max_len)
+            batch = collate(data[b : b + settings.batch_size], tok, settings.max_len)
             loss = model(**batch).loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

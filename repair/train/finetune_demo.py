@@ -27,6 +27,7 @@ from pathlib import Path
 
 from repair.aliases import AliasTable
 from repair.errors import InputError
+from repair.text import corpus_sentences
 from repair.train.finetune import FinetuneReport, FinetuneSettings, finetune, rewrite_whole
 
 __all__ = ["DemoSettings", "DemoReport", "run_demo"]
@@ -79,15 +80,7 @@ def _pattern_sentences(ds: DemoSettings) -> tuple[list[str], list[str]]:
 
 
 def _clean_sentences(ds: DemoSettings) -> list[str]:
-    out = []
-    with gzip.open(ds.clean_corpus, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            text = json.loads(line)["text"]
-            if len(text.split()) <= ds.max_words:
-                out.append(text)
-            if len(out) >= ds.n_clean:
-                break
-    return out
+    return corpus_sentences(ds.clean_corpus, max_words=ds.max_words, limit=ds.n_clean)
 
 
 def _fixed(out: str, ds: DemoSettings) -> bool:

@@ -15,8 +15,6 @@ continues from it. The data position is exact: example ``g`` of the stream is se
 from __future__ import annotations
 
 import dataclasses
-import gzip
-import json
 import logging
 import math
 import os
@@ -34,11 +32,13 @@ from typing import Any
 from repair.config import ROOT, save_settings
 from repair.errors import ConfigError, InputError
 from repair.rewrite.tokenizer import placeholder, train_tokenizer
+from repair.text import corpus_sentences
 
 __all__ = [
     "RewriterTrainSettings",
     "TrainResult",
     "load_train_settings",
+    "collate",
     "make_pair",
     "name_runs",
     "export_checkpoint",
@@ -152,15 +152,7 @@ def load_train_settings(path: str | Path) -> RewriterTrainSettings:
 def load_corpus(path: str | Path, max_words: int) -> list[str]:
     """Clean sentences of at most ``max_words`` words from a corpus ``.jsonl.gz``."""
     p = _path(str(path))
-    out = []
-    try:
-        with gzip.open(p, "rt", encoding="utf-8") as fh:
-            for line in fh:
-                text = json.loads(line)["text"]
-                if len(text.split()) <= max_words:
-                    out.append(text)
-    except OSError as exc:
-        raise InputError(f"cannot read corpus ({exc})", p) from exc
+    out = corpus_sentences(p, max_words=max_words)
     if not out:
         raise InputError(f"no sentences of <= {max_words} words", p)
     return out
@@ -237,12 +229,12 @@ def _batches(
     b = start_batch + worker
     while True:
         g0 = b * st.batch_size
-        yield _collate([stream.example(g) for g in range(g0, g0 + st.batch_size)], tok,
+        yield collate([stream.example(g) for g in range(g0, g0 + st.batch_size)], tok,
                        st.max_len)
         b += n_workers
 
 
-def _collate(buf: list[tuple[str, str]], tok, max_len: int) -> dict:
+def collate(buf: list[tuple[str, str]], tok, max_len: int) -> dict:
     src = tok([s for s, _ in buf], max_length=max_len, truncation=True, padding=True,
               return_tensors="pt")
     tgt = tok([t for _, t in buf], max_length=max_len, truncation=True, padding=True,
