@@ -137,7 +137,7 @@ def eval_cmd(
     if gold is None:
         raise ConfigError("no gold file: pass --gold FILE.jsonl or set eval.gold")
     report = evaluate(gold, settings, load_aliases(settings, aliases or []))
-    table = Table(title="repair eval", caption=report.signature)
+    table = Table(title="repair eval")
     table.add_column("measure")
     table.add_column("value", justify="right")
     for name, value in report.rows():
