@@ -8,6 +8,7 @@ items are committed document by document, so a killed job loses none it had reco
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -79,6 +80,22 @@ def _record(item: Detection | Proposal) -> dict:
     return rec
 
 
+def _propose_with_memory(dets: list, settings: Settings, aliases: AliasTable,
+                         memory: Memory | None) -> list:
+    """Proposals for one document; sentences the memory of past decisions knows are not sent
+    to the model (the reviewer's text replaces whatever it would say)."""
+    if memory is None or not memory.entries:
+        return list(propose(dets, settings.rewrite, aliases))
+    known = [d.flagged and memory.lookup(d.segment.text) is not None for d in dets]
+    shown = [dataclasses.replace(d, flagged=False) if k else d for d, k in zip(dets, known,
+                                                                                strict=True)]
+    proposals = [
+        dataclasses.replace(p, detection=d) if k else p
+        for p, d, k in zip(propose(shown, settings.rewrite, aliases), dets, known, strict=True)
+    ]
+    return list(memory.apply(proposals))
+
+
 def run_job(
     inputs: Iterable[str | Path],
     out: str | Path,
@@ -110,9 +127,7 @@ def run_job(
                 segments = list(segment_documents([doc], settings.unit))
                 items: list[Detection | Proposal] = list(detect(segments, settings.detect, aliases))
                 if mode == "run":
-                    items = list(propose(items, settings.rewrite, aliases))
-                    if memory is not None:
-                        items = list(memory.apply(items))
+                    items = _propose_with_memory(items, settings, aliases, memory)
                 for item in items:
                     rec = _record(item)
                     fh.write(json.dumps(rec, ensure_ascii=False) + "\n")

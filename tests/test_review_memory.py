@@ -96,3 +96,30 @@ def test_alias_suggestions_from_accepted_edits(tmp_path, settings, aliases):
     table = load_alias_tables([tsv])  # the suggestions are a valid alias table
     assert [m.canonical for m in table.find("ông Ruan Fuzhong nói")] == ["Nguyễn Phú Trọng"]
     assert "2 edit(s)" in tsv.read_text(encoding="utf-8")
+
+
+def test_sentences_known_to_memory_do_not_reach_the_rewriter(tmp_path, settings, aliases,
+                                                             monkeypatch):
+    db = tmp_path / "q.db"
+    _job(tmp_path, settings, "first", [{"id": "a", "text": SRC}], db)
+    with Queue(db, aliases=aliases) as q:
+        (item,) = q.items()
+        q.decide(item.id, "edit", "an", final_text=FINAL)
+
+    import repair.jobs
+
+    seen = []
+    real = repair.jobs.propose
+
+    def spy(dets, *args):
+        dets = list(dets)
+        seen.extend((d.segment.id, d.flagged) for d in dets)
+        return real(dets, *args)
+
+    monkeypatch.setattr(repair.jobs, "propose", spy)
+    recs, _ = _job(tmp_path, settings, "second", [
+        {"id": "known", "text": SRC}, {"id": "new", "text": "Ông Ruan Chunfu đến thăm Hà Nội."},
+    ], db)
+    assert dict(seen) == {"known": False, "new": True}  # the model sees only "new" flagged
+    assert recs["known"]["flagged"] and recs["known"]["proposal_source"] == "memory"
+    assert recs["known"]["proposal"] == FINAL
