@@ -105,6 +105,19 @@ def _realign(ys: list[int], src: list[int], hint: int, max_k: int = 3) -> int:
     return min(hint, len(src))
 
 
+def _accept(draft: list[int], preds: list[int], eos: int, budget: int) -> tuple[int, list[int]]:
+    """Verify a draft against the model's greedy predictions at its positions: the longest
+    agreeing prefix plus the model's own next token, cut at eos and at the token budget.
+    Returns (accepted draft tokens, emitted tokens)."""
+    j = 0
+    while j < len(draft) and preds[j] == draft[j]:
+        j += 1
+    emitted = draft[:j] + [preds[j]]
+    if eos in emitted:
+        emitted = emitted[: emitted.index(eos) + 1]
+    return j, emitted[:budget]
+
+
 def copy_decode(
     model, sources, prefixes=None, max_new_tokens: int = 96, max_draft: int = 64,
     stats: dict | None = None,
@@ -146,13 +159,7 @@ def copy_decode(
             for r, i in enumerate(active):
                 d, base = drafts[r], len(ys[i]) - 1
                 p = preds[r][base : base + len(d) + 1]
-                j = 0
-                while j < len(d) and p[j] == d[j]:
-                    j += 1
-                emitted = d[:j] + [p[j]]
-                if eos in emitted:
-                    emitted = emitted[: emitted.index(eos) + 1]
-                emitted = emitted[: max_new_tokens - new[i]]
+                j, emitted = _accept(d, p, eos, max_new_tokens - new[i])
                 ys[i].extend(emitted)
                 new[i] += len(emitted)
                 stats["tokens"] = stats.get("tokens", 0) + len(emitted)
@@ -194,13 +201,7 @@ def _copy_decode_one(model, src: list[int], prefix: list[int], max_new_tokens: i
             cache = getattr(out, _CACHE_ARG)
             base = len(pending) - 1
             p = out.logits[0, base : base + len(d) + 1].argmax(-1).tolist()
-            j = 0
-            while j < len(d) and p[j] == d[j]:
-                j += 1
-            emitted = d[:j] + [p[j]]
-            if eos in emitted:
-                emitted = emitted[: emitted.index(eos) + 1]
-            emitted = emitted[: max_new_tokens - new]
+            j, emitted = _accept(d, p, eos, max_new_tokens - new)
             cached = len(ys) + j  # ys before this pass, plus the accepted draft tokens
             ys.extend(emitted)
             new += len(emitted)
