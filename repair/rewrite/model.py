@@ -29,7 +29,9 @@ class Seq2SeqRewriter:
     def __init__(self, model_dir: str | Path, threads: int | None = None):
         import torch
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()  # a weight-loading bar per job is noise in the CLI
         path = Path(model_dir)
         if not (path / "config.json").is_file():
             raise ModelError(
