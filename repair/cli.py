@@ -429,41 +429,14 @@ def train_detector_cmd(
     run_config: Annotated[Path | None, typer.Option(help="run YAML (rules, aliases)")] = None,
 ) -> None:
     """Train the artifact detector on synthetic artifacts over the clean corpus."""
-    import yaml
-
-    from repair.config import ROOT, _build
-    from repair.errors import ConfigError
+    from repair.config import load_section
     from repair.jobs import load_aliases
-    from repair.train.detector import DetectorTrainSettings, train_detector
+    from repair.train.detector import DetectorTrainSettings, train_and_describe
 
-    try:
-        data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise ConfigError(f"cannot read training config ({exc.strerror})", config) from exc
-    train = dict(data.get("train", {}))
-    for key in ("corpus", "out"):
-        if key in train and not Path(train[key]).is_absolute():
-            train[key] = str((ROOT / train[key]).resolve())
-    if out is not None:
-        train["out"] = str(out.resolve())
-    settings = _build(DetectorTrainSettings, train, str(config), ROOT)
+    settings = load_section(config, "train", DetectorTrainSettings, ("corpus", "out"),
+                            {"out": str(out.resolve())} if out else None)
     run_settings = _settings(run_config)
-    aliases = load_aliases(run_settings)
-    metrics = train_detector(settings, run_settings.detect, aliases)
-    # Measure the new model the way users will (repair eval, repair bench) for its card.
-    from repair.bench import bench_detect, bench_sentences
-    from repair.evaluate import evaluate
-    from repair.train.detector import write_model_card
-
-    with_model = _settings(run_config, **{"detect.model": settings.out})
-    rows, signature, bench = None, "", None
-    if with_model.eval.gold and Path(with_model.eval.gold).exists():
-        report = evaluate(with_model.eval.gold, with_model, aliases)
-        rows, signature = report.rows(), report.signature
-    if with_model.eval.clean and Path(with_model.eval.clean).exists():
-        bench = bench_detect(bench_sentences(with_model.eval.clean, 5000), with_model.detect,
-                             aliases)
-    write_model_card(settings.out, rows, signature, bench)
+    metrics = train_and_describe(settings, run_settings, load_aliases(run_settings))
     table = Table(title=f"repair train detector -> {settings.out}")
     table.add_column("measure")
     table.add_column("value", justify="right")
@@ -547,22 +520,10 @@ models_app = typer.Typer(no_args_is_help=True, help="The model registry (models/
 app.add_typer(models_app, name="models")
 
 
-def _finetune_settings(config: Path | None):
-    import yaml
+def _finetune_config(config: Path | None) -> Path:
+    from repair.config import ROOT
 
-    from repair.config import ROOT, _build
-    from repair.errors import ConfigError
-    from repair.train.finetune import FinetuneSettings
-
-    path = config or ROOT / "configs" / "finetune.yaml"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise ConfigError(f"cannot read fine-tuning config ({exc.strerror})", path) from exc
-    ft = dict(data.get("finetune", {}))
-    if "corpus" in ft and not Path(ft["corpus"]).is_absolute():
-        ft["corpus"] = str((ROOT / ft["corpus"]).resolve())
-    return _build(FinetuneSettings, ft, str(path), ROOT), data
+    return config or ROOT / "configs" / "finetune.yaml"
 
 
 def _register_finetuned(report, kind: str = "rewriter") -> None:
@@ -590,12 +551,13 @@ def finetune_cmd(
     config: Annotated[Path | None, typer.Option(help="fine-tuning YAML")] = None,
 ) -> None:
     """Fine-tune a rewriter on the queue's accepted and edited items; before/after figures."""
+    from repair.config import load_section
     from repair.export import reviewed_rows
     from repair.jobs import load_aliases
     from repair.review import Queue
-    from repair.train.finetune import finetune
+    from repair.train.finetune import FinetuneSettings, finetune
 
-    ft, _ = _finetune_settings(config)
+    ft = load_section(_finetune_config(config), "finetune", FinetuneSettings, ("corpus",))
     settings = _settings(None)
     aliases = load_aliases(settings)
     with Queue(queue, aliases=aliases, must_exist=True) as q:
@@ -617,16 +579,14 @@ def finetune_demo_cmd(
     config: Annotated[Path | None, typer.Option(help="fine-tuning YAML")] = None,
 ) -> None:
     """Simulate reviewers correcting a new calque, fine-tune, and measure before and after."""
-    from repair.config import ROOT, _build
+    from repair.config import load_section
     from repair.jobs import load_aliases
+    from repair.train.finetune import FinetuneSettings
     from repair.train.finetune_demo import DemoSettings, run_demo
 
-    ft, data = _finetune_settings(config)
-    demo = dict(data.get("demo", {}), n_edits=n)
-    for key in ("corpus", "clean_corpus"):
-        if key in demo and not Path(demo[key]).is_absolute():
-            demo[key] = str((ROOT / demo[key]).resolve())
-    ds = _build(DemoSettings, demo, str(config or "configs/finetune.yaml"), ROOT)
+    path = _finetune_config(config)
+    ft = load_section(path, "finetune", FinetuneSettings, ("corpus",))
+    ds = load_section(path, "demo", DemoSettings, ("corpus", "clean_corpus"), {"n_edits": n})
     settings = _settings(None)
     report = run_demo(base.resolve(), out.resolve(), ds, ft, settings, load_aliases(settings))
     table = _before_after(

@@ -21,7 +21,7 @@ from repair.evaluate import EvalSettings
 from repair.review import QueueSettings
 from repair.rewrite import RewriteSettings
 
-__all__ = ["ROOT", "Settings", "load_settings", "save_settings"]
+__all__ = ["ROOT", "Settings", "load_settings", "load_section", "save_settings"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "configs" / "run.yaml"
@@ -113,6 +113,26 @@ def load_settings(
     base = ROOT
     settings_data = _merge(data, overrides or {})
     return _build(Settings, settings_data, str(cfg_path), base)
+
+
+def load_section(
+    path: str | Path, section: str, cls: type, path_keys: tuple[str, ...] = (),
+    overrides: Mapping[str, Any] | None = None,
+) -> Any:
+    """One section of a command's YAML (``configs/train_detector.yaml: train``, ...) as typed
+    settings; ``path_keys`` are resolved against the project root."""
+    cfg = Path(path)
+    try:
+        data = yaml.safe_load(cfg.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read config ({exc.strerror})", cfg) from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"invalid YAML: {exc}", cfg) from exc
+    values = {**(data.get(section) or {}), **(overrides or {})}
+    for key in path_keys:
+        if values.get(key) is not None and not Path(str(values[key])).is_absolute():
+            values[key] = str((ROOT / str(values[key])).resolve())
+    return _build(cls, values, str(cfg), ROOT, (section,))
 
 
 def _plain(obj: Any) -> Any:

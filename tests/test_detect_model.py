@@ -172,3 +172,28 @@ def test_shipped_model_meets_targets_on_seed_dev(settings, shipped, aliases):
     assert rep.auc >= 0.97 and rep.recall >= 0.95 and len(rep.false_positives) <= 2
     flagged, total = rep.heldout_clean
     assert total == 2000 and flagged / total <= 0.02
+
+
+def test_train_detector_command_writes_a_measured_model_card(tmp_path):
+    corpus = SHARED / "corpus" / "dev.jsonl.gz"
+    if not corpus.exists():
+        pytest.skip("shared corpus not available")
+    from .test_cli import run_cli
+
+    small = tmp_path / "corpus.jsonl.gz"
+    with gzip.open(corpus, "rt", encoding="utf-8") as src, gzip.open(small, "wt") as dst:
+        for k, line in enumerate(src):
+            if k >= 2000:
+                break
+            dst.write(line)
+    cfg = tmp_path / "train.yaml"
+    cfg.write_text(
+        f"train:\n  corpus: {small}\n  stats_sentences: 1000\n  train_sentences: 300\n"
+        "  valid_sentences: 100\n  num_boost_round: 5\n  num_leaves: 7\n  min_data_in_leaf: 5\n"
+        "  num_threads: 1\n", encoding="utf-8")
+    out = tmp_path / "det"
+    assert run_cli("train", "detector", "--config", cfg, "--out", out) == 0
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "## `repair eval`" in card and "## `repair bench detect`" in card
+    assert "stats_sentences: 1000" in card
+    assert run_cli("train", "detector", "--config", tmp_path / "missing.yaml") == 2

@@ -34,7 +34,8 @@ from repair.errors import ConfigError, InputError
 from repair.synth import CATEGORIES as SYNTH_CATEGORIES
 from repair.synth import SynthSettings, generate, japanese_names
 
-__all__ = ["DetectorTrainSettings", "train_detector", "corpus_split", "write_model_card"]
+__all__ = ["DetectorTrainSettings", "train_detector", "train_and_describe", "corpus_split",
+           "write_model_card"]
 
 log = logging.getLogger(__name__)
 CLASSES = ["O", *SYNTH_CATEGORIES]
@@ -364,3 +365,25 @@ def write_model_card(
     path = d / "README.md"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+def train_and_describe(settings: DetectorTrainSettings, run_settings, aliases: AliasTable) -> dict:
+    """Train a detector, then measure it the way users will (``repair eval`` on the default
+    gold file and held-out clean text, ``repair bench detect``) for its model card."""
+    import dataclasses
+
+    from repair.bench import bench_detect, bench_sentences
+    from repair.evaluate import evaluate
+
+    metrics = train_detector(settings, run_settings.detect, aliases)
+    with_model = dataclasses.replace(
+        run_settings, detect=dataclasses.replace(run_settings.detect, model=settings.out))
+    rows, signature, bench = None, "", None
+    if with_model.eval.gold and Path(with_model.eval.gold).exists():
+        report = evaluate(with_model.eval.gold, with_model, aliases)
+        rows, signature = report.rows(), report.signature
+    if with_model.eval.clean and Path(with_model.eval.clean).exists():
+        bench = bench_detect(bench_sentences(with_model.eval.clean, 5000), with_model.detect,
+                             aliases)
+    write_model_card(settings.out, rows, signature, bench)
+    return metrics
