@@ -569,6 +569,15 @@ def finetune_cmd(
         f"{report.seconds:.0f} s)", report.before, report.after))
 
 
+def _demo_rows(report, model: str) -> dict:
+    return {
+        "held-out fix rate (whole sentences)": report.fix_rate[model],
+        "clean no-harm (whole sentences)": report.no_harm[model],
+        "held-out fix rate (pipeline)": report.pipeline_fix_rate[model],
+        "clean no-harm (pipeline)": report.pipeline_no_harm[model],
+    }
+
+
 @app.command("finetune-demo")
 def finetune_demo_cmd(
     base: Annotated[Path, typer.Option("--base", help="rewriter model directory")],
@@ -592,11 +601,8 @@ def finetune_demo_cmd(
     table = _before_after(
         f"fine-tuning demo: '{ds.calque}' -> '{ds.correct}', {report.n_edits} edits "
         f"({report.finetune.seconds:.0f} s of training)",
-        {"held-out fix rate": report.fix_rate["base"], "clean no-harm": report.no_harm["base"],
-         **report.finetune.before},
-        {"held-out fix rate": report.fix_rate["fine-tuned"],
-         "clean no-harm": report.no_harm["fine-tuned"],
-         **report.finetune.after},
+        {**_demo_rows(report, "base"), **report.finetune.before},
+        {**_demo_rows(report, "fine-tuned"), **report.finetune.after},
     )
     Console().print(table)
 

@@ -60,8 +60,9 @@ def test_whole_loop_on_a_tiny_model(tmp_path, tiny_dir, settings, aliases,  # no
     rep = run_demo(tiny_dir, tmp_path / "demo", ds, ft, settings, aliases)
     assert rep.queued == 6 and rep.finetune.edits_train == 6
     assert rep.finetune.steps == 2 * 3  # (6 edits + 6 replay) / batch 4, two epochs
-    assert set(rep.fix_rate) == {"base", "fine-tuned"}
-    assert all(0.0 <= v <= 1.0 for v in [*rep.fix_rate.values(), *rep.no_harm.values()])
+    assert set(rep.fix_rate) == set(rep.pipeline_fix_rate) == {"base", "fine-tuned"}
+    assert all(0.0 <= v <= 1.0 for d in (rep.fix_rate, rep.no_harm, rep.pipeline_fix_rate,
+                                         rep.pipeline_no_harm) for v in d.values())
     model = tmp_path / "demo" / "model"
     card = (model / "README.md").read_text()
     assert str(tiny_dir) in card and "| measure | parent | this model |" in card

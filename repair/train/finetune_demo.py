@@ -53,8 +53,12 @@ class DemoReport:
     n_edits: int
     n_heldout: int
     n_clean: int
-    fix_rate: dict = field(default_factory=dict)  # model -> held-out pattern fix rate
-    no_harm: dict = field(default_factory=dict)  # model -> clean unchanged rate
+    # model -> share; "whole": the model rewrites whole sentences (its raw ability);
+    # "pipeline": the production path, where the guard keeps bad rewrites out
+    fix_rate: dict = field(default_factory=dict)  # held-out sentences with the pattern fixed
+    no_harm: dict = field(default_factory=dict)  # clean held-out sentences left unchanged
+    pipeline_fix_rate: dict = field(default_factory=dict)
+    pipeline_no_harm: dict = field(default_factory=dict)
     finetune: FinetuneReport | None = None
     queued: int = 0
 
@@ -87,21 +91,30 @@ def _fixed(out: str, ds: DemoSettings) -> bool:
     return ds.correct in out and ds.calque not in out
 
 
-def _queue_and_review(work: Path, base: Path, sources: list[str], targets: list[str],
-                      ds: DemoSettings, run_settings, aliases: AliasTable) -> tuple[Path, int]:
+def _pipeline(work: Path, model: Path, segs: list, ds: DemoSettings, run_settings,
+              aliases: AliasTable) -> list:
+    """The production path (detector, focused rewriting, guard, entity checks) with the new
+    calque added to the known-calque list, as the newsroom would add it."""
     from repair.detect import detect
-    from repair.review import Queue
     from repair.rewrite import propose
-    from repair.text import Segment
 
     calques = work / "calques.tsv"
-    calques.write_text(Path(run_settings.detect.calques).read_text(encoding="utf-8")
-                       + f"{ds.calque}\t{ds.correct}\t国家主席, added by the newsroom\n",
-                       encoding="utf-8")
+    if not calques.exists():
+        calques.write_text(Path(run_settings.detect.calques).read_text(encoding="utf-8")
+                           + f"{ds.calque}\t{ds.correct}\t国家主席, added by the newsroom\n",
+                           encoding="utf-8")
     detect_settings = dataclasses.replace(run_settings.detect, calques=str(calques))
-    rewrite_settings = dataclasses.replace(run_settings.rewrite, model=str(base))
+    rewrite_settings = dataclasses.replace(run_settings.rewrite, model=str(model))
+    return list(propose(detect(segs, detect_settings, aliases), rewrite_settings, aliases))
+
+
+def _queue_and_review(work: Path, base: Path, sources: list[str], targets: list[str],
+                      ds: DemoSettings, run_settings, aliases: AliasTable) -> tuple[Path, int]:
+    from repair.review import Queue
+    from repair.text import Segment
+
     segs = [Segment(f"demo-{i}", f"demo-doc-{i}", t, 0, len(t), 0) for i, t in enumerate(sources)]
-    proposals = list(propose(detect(segs, detect_settings, aliases), rewrite_settings, aliases))
+    proposals = _pipeline(work, base, segs, ds, run_settings, aliases)
     db = work / "queue.db"
     clean_of = {s.id: t for s, t in zip(segs, targets, strict=True)}
     with Queue(db, aliases=aliases) as q:
@@ -136,12 +149,22 @@ def run_demo(base_dir: str | Path, work_dir: str | Path, ds: DemoSettings,
     # Everything reviewed trains: the demo's held-out sentences come from other articles.
     report.finetune = finetune(rows, base, out, dataclasses.replace(settings, heldout_splits=()),
                                aliases, run_settings)
+    from repair.text import Segment
+
+    def share(hits: list[bool]) -> float:
+        return round(sum(hits) / len(hits), 4)
+
+    held_segs = [Segment(f"h{i}", f"h{i}", t, 0, len(t), 0) for i, t in enumerate(held_corrupt)]
+    clean_segs = [Segment(f"c{i}", f"c{i}", t, 0, len(t), 0) for i, t in enumerate(clean)]
     for name, model in (("base", base), ("fine-tuned", out)):
         outs = rewrite_whole(model, held_corrupt, aliases)
-        report.fix_rate[name] = round(sum(_fixed(o, ds) for o in outs) / len(outs), 4)
+        report.fix_rate[name] = share([_fixed(o, ds) for o in outs])
         outs = rewrite_whole(model, clean, aliases)
-        report.no_harm[name] = round(sum(o == c for o, c in zip(outs, clean, strict=True))
-                                     / len(clean), 4)
+        report.no_harm[name] = share([o == c for o, c in zip(outs, clean, strict=True)])
+        props = _pipeline(work, model, held_segs, ds, run_settings, aliases)
+        report.pipeline_fix_rate[name] = share([_fixed(p.text, ds) for p in props])
+        props = _pipeline(work, model, clean_segs, ds, run_settings, aliases)
+        report.pipeline_no_harm[name] = share([not p.changed for p in props])
     (work / "demo_report.json").write_text(json.dumps(dataclasses.asdict(report),
                                                       ensure_ascii=False, indent=1),
                                            encoding="utf-8")
