@@ -88,6 +88,31 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from repair.synth.tables import (
+    CALQUES,
+    CLASSIFIERS,
+    ENGLISH_INSERTS,
+    ENGLISH_SUBS,
+    ENGLISH_TAILS,
+    FUNCTION,
+    JP_GIVEN,
+    JP_SURNAMES,
+    KANJI_EN,
+    KNOWN_TERMS,
+    MONTHS,
+    MONTHS_ABBR,
+    NOT_NAMES,
+    PERSON_TITLES,
+    PLACE_PREFIXES,
+    QUANT,
+    RELATIVE_EN,
+    SHINJITAI,
+    SURNAMES_PINYIN,
+    TITLES,
+    WEEKDAYS,
+    WORD_EN,
+)
+
 log = logging.getLogger(__name__)
 
 CATEGORIES = ("pinyin", "calque_name", "term", "calque", "english", "date", "duplicate", "grammar")
@@ -106,7 +131,7 @@ DEFAULT_FAMILY_WEIGHTS: Mapping[str, float] = {
     "grammar": 0.7,
 }
 
-_REPO_ROOT = Path(__file__).resolve().parent.parent
+_REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _resolve(p: Path) -> Path:
@@ -154,607 +179,6 @@ class SyntheticPair:
     corrupted: str
     spans: tuple[Span, ...]
 
-
-# --------------------------------------------------------------------------- tables
-
-_SURNAMES_PINYIN = {
-    # Vietnamese surname → the character MT systems use (the Hán-Việt bridge)
-    "nguyễn": "阮",
-    "trần": "陳",
-    "lê": "黎",
-    "phạm": "范",
-    "hoàng": "黃",
-    "huỳnh": "黃",
-    "phan": "潘",
-    "vũ": "武",
-    "võ": "武",
-    "đặng": "鄧",
-    "bùi": "裴",
-    "đỗ": "杜",
-    "hồ": "胡",
-    "ngô": "吳",
-    "dương": "楊",
-    "lý": "李",
-    "đinh": "丁",
-    "đoàn": "段",
-    "trương": "張",
-    "lâm": "林",
-    "mai": "梅",
-    "trịnh": "鄭",
-    "lưu": "劉",
-    "tô": "蘇",
-    "hà": "何",
-    "cao": "高",
-    "tạ": "謝",
-    "lương": "梁",
-    "thái": "蔡",
-    "châu": "周",
-    "chu": "朱",
-    "vương": "王",
-    "phùng": "馮",
-    "triệu": "趙",
-    "tăng": "曾",
-    "lại": "賴",
-    "mạc": "莫",
-    "hứa": "許",
-    "quách": "郭",
-    "kiều": "喬",
-    "từ": "徐",
-    "đàm": "譚",
-    "khổng": "孔",
-    "tôn": "孫",
-}
-
-_NOT_NAMES = {
-    "hà nội",
-    "hà nam",
-    "hà tĩnh",
-    "hà giang",
-    "hà đông",
-    "hà lan",
-    "cao bằng",
-    "lâm đồng",
-    "thái bình",
-    "thái nguyên",
-    "thái lan",
-    "hồ gươm",
-    "hồ tây",
-    "lý sơn",
-    "phan thiết",
-    "phan rang",
-    "mai châu",
-    "châu đốc",
-    "châu âu",
-    "châu á",
-    "châu phi",
-    "châu mỹ",
-    "châu úc",
-    "tô lịch",
-    "hoàng sa",
-    "trường sa",
-    "hồ chí minh",
-    "lê chân",
-    "đồng nai",
-    "cao lãnh",
-    "hoàng mai",
-    "từ liêm",
-    "triều tiên",
-    "hồ hoàn kiếm",
-    "trung quốc",
-    "lương sơn",
-    "tạ hiện",
-    "lê mật",
-    "quách thị trang",
-}
-
-_PLACE_PREFIXES = {
-    "đường",
-    "phố",
-    "tp",
-    "thành phố",
-    "tỉnh",
-    "huyện",
-    "quận",
-    "xã",
-    "phường",
-    "sông",
-    "cầu",
-    "hồ",
-    "chùa",
-    "đền",
-    "trường",
-    "bệnh viện",
-    "khu",
-    "ngõ",
-    "ngách",
-    "thị trấn",
-    "thị xã",
-    "chợ",
-    "cảng",
-    "đảo",
-    "núi",
-    "đèo",
-    "vịnh",
-    "phòng",
-    "sân",
-    "bến",
-    "nhà",
-}
-
-_PERSON_TITLES = {"ông", "bà", "Ông", "anh", "chị", "Chị", "ngài", "Ngài", "cụ", "chú", "bé"}
-_TITLES = {
-    "ông",
-    "bà",
-    "anh",
-    "chị",
-    "em",
-    "cô",
-    "chú",
-    "bác",
-    "ngài",
-    "cụ",
-    "thủ tướng",
-    "bộ trưởng",
-    "chủ tịch",
-    "thứ trưởng",
-    "tướng",
-    "đồng chí",
-    "giám đốc",
-    "phó",
-    "tổng bí thư",
-    "bí thư",
-    "đại tướng",
-    "thượng tướng",
-    "trung tướng",
-    "thiếu tướng",
-    "đô đốc",
-    "bị cáo",
-    "đối tượng",
-    "nghi phạm",
-    "tài xế",
-    "cháu",
-    "bé",
-    "ca sĩ",
-    "nhà văn",
-    "nhà thơ",
-    "tiến sĩ",
-    "thạc sĩ",
-    "giáo sư",
-    "bác sĩ",
-    "luật sư",
-    "nghệ sĩ",
-    "họa sĩ",
-    "cầu thủ",
-    "hlv",
-    "tổng thống",
-    "đại sứ",
-    "phó thủ tướng",
-    "chủ nhiệm",
-    "trưởng",
-    "tổng giám đốc",
-    "nạn nhân",
-    "vợ",
-    "chồng",
-    "đại úy",
-    "thượng úy",
-    "trung úy",
-    "thiếu tá",
-    "trung tá",
-    "thượng tá",
-    "đại tá",
-    "sinh viên",
-}
-
-# Japanese names: romaji → kanji (surnames, then given names).
-_JP_SURNAMES = dict(
-    item.split(":")[::-1]
-    for item in (
-        "田中:Tanaka 山本:Yamamoto 浜田:Hamada 豊田:Toyoda 佐藤:Sato 鈴木:Suzuki 高橋:Takahashi "
-        "渡辺:Watanabe 伊藤:Ito 中村:Nakamura 小林:Kobayashi 加藤:Kato 吉田:Yoshida 山田:Yamada "
-        "山口:Yamaguchi 松本:Matsumoto 井上:Inoue 木村:Kimura 林:Hayashi 清水:Shimizu "
-        "山崎:Yamazaki "
-        "森:Mori 池田:Ikeda 橋本:Hashimoto 阿部:Abe 石川:Ishikawa 山下:Yamashita 中島:Nakajima "
-        "石井:Ishii 小川:Ogawa 前田:Maeda 岡田:Okada 長谷川:Hasegawa 藤田:Fujita 後藤:Goto "
-        "近藤:Kondo 村上:Murakami 遠藤:Endo 青木:Aoki 坂本:Sakamoto 斎藤:Saito 福田:Fukuda "
-        "太田:Ota 西村:Nishimura 藤井:Fujii 岡本:Okamoto 松田:Matsuda 中川:Nakagawa 中野:Nakano "
-        "原田:Harada 小野:Ono 竹内:Takeuchi 金子:Kaneko 和田:Wada 中山:Nakayama 石田:Ishida "
-        "上田:Ueda 森田:Morita 柴田:Shibata 酒井:Sakai 横山:Yokoyama 宮崎:Miyazaki 宮本:Miyamoto "
-        "内田:Uchida 高木:Takagi 谷口:Taniguchi 丸山:Maruyama 今井:Imai 河野:Kono 岸田:Kishida "
-        "菅:Suga 岩崎:Iwasaki 小野寺:Onodera 西:Nishi 岩屋:Iwaya 稲田:Inada 中谷:Nakatani "
-        "茂木:Motegi 麻生:Aso 石破:Ishiba 岸:Kishi 木原:Kihara 上川:Kamikawa 野田:Noda "
-        "鳩山:Hatoyama 小泉:Koizumi 福島:Fukushima 北村:Kitamura 大島:Oshima 高田:Takada "
-        "松井:Matsui 千葉:Chiba 桜井:Sakurai 野村:Nomura 新井:Arai 平野:Hirano 大塚:Otsuka "
-        "本田:Honda 黒田:Kuroda 東:Higashi 三木:Miki 三浦:Miura 白石:Shiraishi 星野:Hoshino "
-        "川口:Kawaguchi 吉川:Yoshikawa 市川:Ichikawa 小池:Koike 高市:Takaichi 安倍:Abe "
-        "大野:Ohno 宮沢:Miyazawa 竹下:Takeshita 二階:Nikai 安藤:Ando 古川:Furukawa"
-    ).split()
-)
-_JP_GIVEN = dict(
-    item.split(":")[::-1]
-    for item in (
-        "五典:Itsunori 正典:Masanori 茂:Shigeru 晋三:Shinzo 文雄:Fumio 義偉:Yoshihide 太郎:Taro "
-        "一郎:Ichiro 健太:Kenta 大輔:Daisuke 誠:Makoto 浩:Hiroshi 明:Akira 健一:Kenichi 和夫:Kazuo "
-        "正雄:Masao 隆:Takashi 剛:Tsuyoshi 毅:Takeshi 一:Hajime 清:Kiyoshi 勝:Masaru 進:Susumu "
-        "学:Manabu 修:Osamu 実:Minoru 正:Tadashi 和也:Kazuya 直樹:Naoki 秀樹:Hideki 雅人:Masato "
-        "拓也:Takuya 翔:Sho 大樹:Daiki 光:Hikaru 春樹:Haruki 康夫:Yasuo 由紀夫:Yukio "
-        "純一郎:Junichiro 良子:Yoshiko 花子:Hanako 美咲:Misaki 陽子:Yoko 恵子:Keiko 裕子:Yuko "
-        "真理子:Mariko 幸子:Sachiko 愛:Ai 明美:Akemi 直美:Naomi 友美:Tomomi 和子:Kazuko "
-        "百合子:Yuriko 聖子:Seiko 早苗:Sanae 太一:Taichi 健:Ken 信夫:Nobuo 勝信:Katsunobu "
-        "敏充:Toshimitsu 豊:Yutaka 功:Isao 稔:Minoru 茂樹:Shigeki 俊博:Toshihiro 克也:Katsuya "
-        "洋平:Yohei 信之:Nobuyuki 昭:Akira 岳:Gaku 大地:Daichi 圭:Kei 直人:Naoto 幸男:Yukio "
-        "一雄:Kazuo 正人:Masato 秀一:Shuichi 光男:Mitsuo 真一:Shinichi 英樹:Hideki 明子:Akiko"
-    ).split()
-)
-
-_KANJI_EN = dict(
-    item.split(":")
-    for item in (
-        "一:One 二:Two 三:Three 五:Five 十:Ten 千:Thousand 百:Hundred 大:Big 小:Small 中:Middle "
-        "上:Up 下:Down 山:Mountain 田:Field 川:River 木:Tree 本:Book 林:Forest 森:Woods 村:Village "
-        "井:Well 石:Stone 岩:Rock 崎:Cape 島:Island 原:Plain 野:Wild 谷:Valley 橋:Bridge 浜:Beach "
-        "西:West 東:East 北:North 前:Front 後:Back 内:Inside 高:High 長:Long 新:New 平:Flat "
-        "黒:Black 白:White 青:Blue 金:Gold 松:Pine 竹:Bamboo 藤:Wisteria 桜:Cherry 花:Flower "
-        "葉:Leaf 水:Water 池:Pond 清:Clear 泉:Spring 浦:Bay 坂:Slope 口:Mouth 寺:Temple 宮:Palace "
-        "屋:House 部:Part 子:Child 太:Thick 郎:Lang 正:Right 典:Canon 茂:Lush 晋:Advance 文:Letter "
-        "雄:Male 義:Justice 偉:Great 健:Healthy 輔:Help 誠:Sincere 浩:Vast 明:Bright 和:Peace "
-        "夫:Husband 隆:Prosper 剛:Hard 武:Martial 毅:Firm 博:Wide 勝:Win 進:Forward 学:Study "
-        "修:Master 実:Fruit 也:Also 直:Straight 樹:Tree 秀:Excellent 雅:Elegant 人:Person 拓:Open "
-        "翔:Soar 光:Light 春:Spring 康:Calm 由:Reason 紀:Era 純:Pure 良:Good 美:Beauty 咲:Bloom "
-        "陽:Sun 恵:Grace 裕:Rich 真:True 理:Reason 洋:Ocean 幸:Happy 愛:Love 友:Friend 早:Early "
-        "苗:Seedling 信:Trust 敏:Quick 充:Full 昭:Shining 豊:Rich 功:Merit 稔:Harvest 聖:Holy "
-        "合:Join 佐:Assist 鈴:Bell 渡:Cross 辺:Side 伊:That 加:Add 吉:Lucky 安:Safe 倍:Double "
-        "阿:Corner 岡:Hill 近:Near 遠:Far 斎:Pure 福:Luck 柴:Brushwood 酒:Wine 横:Side 今:Now "
-        "河:River 岸:Shore 菅:Sedge 稲:Rice 麻:Hemp 生:Life 破:Break 塚:Mound 星:Star 市:Market "
-        "鳩:Dove 丸:Round 沢:Marsh 階:Stair 古:Old 俊:Talent 克:Overcome 平:Flat 之:Of 岳:Peak "
-        "地:Earth 圭:Jade 英:Hero 男:Man 寺:Temple"
-    ).split()
-)
-_WORD_EN = {"正典": "canon", "百合": "Lily", "早苗": "Seedling", "太郎": "Big Son", "大地": "Earth"}
-_SHINJITAI = dict(
-    zip("浜辺沢斎桜恵実学稲黒晋広竜県塚", "濱邊澤齋櫻惠實學稻黑晉廣龍縣塚", strict=True)
-)
-
-# (correct Vietnamese, calque alternatives): titles, institutions, collocations.
-_CALQUES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Thượng tướng", ("trên tướng", "tướng trên")),
-    ("Thứ trưởng", ("trên Thứ trưởng", "Phó Bộ trưởng trên")),
-    ("chào xã giao", ("cuộc gọi lịch sự", "gọi lịch sự")),
-    ("phái đoàn", ("đảng của ông", "bữa tiệc")),
-    ("đoàn công tác", ("đảng của ông", "bữa tiệc công tác")),
-    ("Việt Nam – Nhật Bản", ("ngày hôm sau",)),
-    ("Việt Nam - Nhật Bản", ("ngày hôm sau",)),
-    ("Việt – Nhật", ("ngày hôm sau",)),
-    ("Việt - Nhật", ("ngày hôm sau",)),
-    ("trao đổi sâu", ("trao đổi chiều sâu",)),
-    ("Tổng Tham mưu trưởng", ("giám đốc của đô đốc cán bộ", "trưởng nhân viên tổng hợp")),
-    ("Tham mưu trưởng", ("giám đốc của đô đốc cán bộ", "trưởng nhân viên")),
-    ("lực lượng chấp pháp", ("quyền lực thực thi pháp luật",)),
-    ("Cảnh sát biển", ("cảnh sát trên biển", "lực lượng bảo vệ bờ biển")),
-    ("Bộ trưởng Quốc phòng", ("Bộ trưởng các vấn đề quốc phòng", "Bộ trưởng Phòng vệ")),
-    ("Đại tướng", ("tướng lớn", "Tướng quân lớn")),
-    ("Trung tướng", ("tướng giữa", "giữa tướng")),
-    ("Thiếu tướng", ("ít tướng", "tướng nhỏ")),
-    ("Đô đốc", ("tướng trên hải quân", "tướng hải quân")),
-    ("Chủ tịch nước", ("Chủ tịch nhà nước", "quốc gia Chủ tịch")),
-    ("Phó Thủ tướng", ("Phó Tổng lý", "Phó Thủ tướng Chính phủ Quốc vụ viện")),
-    ("Thủ tướng", ("Tổng lý",)),
-    ("Tổng Bí thư", ("Tổng thư ký",)),
-    ("Bộ Chính trị", ("Cục Chính trị",)),
-    ("Ban Chấp hành Trung ương", ("Ủy ban Trung ương",)),
-    ("Bộ Ngoại giao", ("Bộ Ngoại vụ", "Bộ Sự vụ Đối ngoại")),
-    ("Bộ Quốc phòng", ("Bộ các vấn đề quốc phòng", "Bộ Phòng vệ")),
-    ("Bộ Công an", ("Bộ An ninh Công cộng",)),
-    ("Bộ Y tế", ("Bộ Sức khỏe", "Bộ Vệ sinh")),
-    ("Bộ Giáo dục và Đào tạo", ("Bộ Giáo dục và Huấn luyện",)),
-    ("Bộ Tài chính", ("Bộ Kho bạc",)),
-    ("Bộ Công Thương", ("Bộ Thương mại và Công nghiệp",)),
-    ("Ủy ban nhân dân", ("Chính phủ nhân dân",)),
-    ("UBND", ("Chính phủ nhân dân",)),
-    ("Hội đồng nhân dân", ("Đại hội Đại biểu Nhân dân",)),
-    ("Liên Hợp Quốc", ("Các quốc gia thống nhất", "Quốc gia Liên hợp")),
-    ("tàu tuần tra", ("thuyền tuần tra",)),
-    ("lực lượng gìn giữ hòa bình", ("lực lượng duy trì hòa bình",)),
-    ("thiết thực", ("thực dụng", "vụ thực")),
-    ("đoàn cấp cao", ("đoàn cao cấp", "đoàn quân cao cấp")),
-    ("Viện Kiểm sát", ("Viện Công tố",)),
-    ("Tòa án", ("Pháp viện",)),
-    ("bệnh viện", ("y viện",)),
-    ("sân bay", ("cơ trường",)),
-    ("điện thoại di động", ("điện thoại cầm tay", "thủ cơ")),
-    ("máy tính", ("điện não",)),
-    ("mạng xã hội", ("mạng lưới xã giao",)),
-    ("doanh nghiệp", ("xí nghiệp",)),
-    ("thị trường chứng khoán", ("thị trường cổ phiếu", "cổ thị")),
-    ("Ngân hàng Nhà nước", ("Ngân hàng Nhân dân",)),
-    ("Châu Á - Thái Bình Dương", ("Á Thái",)),
-    ("Châu Á-Thái Bình Dương", ("Á Thái",)),
-    ("Biển Đông", ("Nam Hải",)),
-    ("Hoàng Sa", ("Tây Sa",)),
-    ("Trường Sa", ("Nam Sa",)),
-    ("Australia", ("Úc Đại Lợi",)),
-    ("Tiến sĩ", ("Bác sĩ",)),
-    ("giáo sư", ("giáo thụ",)),
-    ("sinh viên", ("đại học sinh",)),
-    ("kỹ sư", ("công trình sư",)),
-    ("nhà báo", ("ký giả",)),
-    ("phóng viên", ("ký giả",)),
-    ("cảnh sát giao thông", ("giao cảnh",)),
-    ("CSGT", ("giao cảnh",)),
-    ("Tổng giám đốc", ("Tổng kinh lý",)),
-    ("Chủ tịch Hội đồng quản trị", ("Đổng sự trưởng",)),
-    ("Chủ tịch HĐQT", ("Đổng sự trưởng",)),
-    ("hội đàm", ("nói chuyện hội nghị", "hội nghị đàm phán")),
-    ("Công an tỉnh", ("Sở Công an tỉnh",)),
-    ("khủng bố", ("kinh hoàng chủ nghĩa",)),
-    ("hải quân", ("quân đội biển",)),
-    ("bóng đá", ("túc cầu",)),
-    ("cầu thủ", ("cầu viên",)),
-    ("huấn luyện viên", ("giáo luyện",)),
-    ("khách sạn", ("tửu điếm",)),
-    ("tài xế", ("ty cơ",)),
-    ("người dân", ("quần chúng",)),
-    ("vụ án", ("án kiện",)),
-    ("tai nạn giao thông", ("sự cố giao thông",)),
-    ("nghi phạm", ("hiềm nghi nhân",)),
-    ("bị can", ("hiềm nghi nhân",)),
-    ("trường học", ("học hiệu",)),
-    ("người phát ngôn", ("phát ngôn nhân",)),
-    ("Phát ngôn viên", ("phát ngôn nhân",)),
-    ("họp báo", ("ký giả hội",)),
-    ("truyền thông", ("môi thể",)),
-    ("máy bay", ("phi cơ",)),
-    ("tàu hỏa", ("hỏa xa",)),
-    ("xe buýt", ("công giao xa",)),
-    ("xe tải", ("hóa xa",)),
-    ("ô tô", ("khí xa",)),
-    ("Tổng thống", ("Đại thống lĩnh", "Tổng thống lĩnh")),
-    ("chính quyền địa phương", ("chính phủ địa phương",)),
-)
-
-_ENGLISH_SUBS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("và", ("and",)),
-    ("nhưng", ("but",)),
-    ("tuy nhiên", ("however",)),
-    ("theo", ("according to",)),
-    ("cho biết", ("said",)),
-    ("nói", ("said",)),
-    ("Bộ Quốc phòng", ("Ministry of Defense", "Defense Ministry")),
-    ("Bộ Ngoại giao", ("Ministry of Foreign Affairs", "Foreign Ministry")),
-    ("Thủ tướng", ("Prime Minister",)),
-    ("Tổng thống", ("President",)),
-    ("hoặc", ("or",)),
-    ("với", ("with",)),
-    ("tại", ("at", "in")),
-    ("sau đó", ("then", "after that")),
-    ("ngoài ra", ("in addition", "besides")),
-    ("đặc biệt", ("especially",)),
-    ("khoảng", ("about", "around")),
-    ("hiện nay", ("currently", "now")),
-    ("Liên Hợp Quốc", ("United Nations", "UN")),
-    ("Hoa Kỳ", ("United States", "US")),
-    ("Mỹ", ("US", "America")),
-    ("Nhật Bản", ("Japan",)),
-    ("Trung Quốc", ("China",)),
-    ("Hàn Quốc", ("South Korea",)),
-    ("hội nghị", ("conference",)),
-    ("chính phủ", ("government",)),
-    ("cảnh sát", ("police",)),
-    ("công ty", ("company",)),
-    ("triệu", ("million",)),
-    ("tỷ", ("billion",)),
-    ("phần trăm", ("percent",)),
-    ("đồng ý", ("agreed",)),
-    ("tuyên bố", ("announced", "statement")),
-    ("quân đội", ("military", "army")),
-    ("thỏa thuận", ("agreement", "deal")),
-    ("an ninh", ("security",)),
-    ("hợp tác", ("cooperation",)),
-    ("đại sứ", ("ambassador",)),
-    ("vì vậy", ("therefore", "so")),
-    ("cũng", ("also",)),
-    ("nếu", ("if",)),
-    ("trước đó", ("previously", "earlier")),
-    ("bởi vì", ("because",)),
-)
-_ENGLISH_INSERTS = (
-    "on Monday",
-    "on Tuesday",
-    "on Wednesday",
-    "on Friday",
-    "said",
-    "also",
-    "however",
-    "too",
-    "yesterday",
-    "last week",
-)
-_ENGLISH_TAILS = ("etc.", "and so on", "as well")
-
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-_MONTHS_ABBR = (
-    "Jan.",
-    "Feb.",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "Aug.",
-    "Sept.",
-    "Oct.",
-    "Nov.",
-    "Dec.",
-)
-_RELATIVE_EN = {
-    "hôm qua": ("yesterday",),
-    "hôm nay": ("today",),
-    "sáng nay": ("this morning",),
-    "chiều nay": ("this afternoon",),
-    "tối nay": ("tonight", "this evening"),
-    "tuần trước": ("last week",),
-    "tuần tới": ("next week",),
-    "năm ngoái": ("last year",),
-    "tháng trước": ("last month",),
-    "năm tới": ("next year",),
-    "ngày mai": ("tomorrow",),
-}
-_WEEKDAYS = {
-    "Hai": "Monday",
-    "Ba": "Tuesday",
-    "Tư": "Wednesday",
-    "Năm": "Thursday",
-    "Sáu": "Friday",
-    "Bảy": "Saturday",
-}
-
-_KNOWN_TERMS = {
-    "dioxin",
-    "virus",
-    "internet",
-    "email",
-    "covid",
-    "facebook",
-    "google",
-    "youtube",
-    "tokyo",
-    "washington",
-    "okinawa",
-    "london",
-    "paris",
-    "moscow",
-    "iphone",
-    "samsung",
-    "apple",
-    "video",
-    "online",
-    "website",
-    "smartphone",
-    "vaccine",
-    "oxy",
-    "carbon",
-    "nitrat",
-    "plastic",
-    "robot",
-    "ebola",
-    "zika",
-    "sars",
-    "album",
-    "camera",
-    "laptop",
-    "bitcoin",
-    "twitter",
-    "tiktok",
-}
-
-_FUNCTION = {
-    "và",
-    "của",
-    "các",
-    "những",
-    "là",
-    "có",
-    "được",
-    "cho",
-    "với",
-    "trong",
-    "tại",
-    "theo",
-    "từ",
-    "đến",
-    "này",
-    "đó",
-    "đã",
-    "sẽ",
-    "đang",
-    "không",
-    "một",
-    "người",
-    "bị",
-    "thì",
-    "mà",
-    "để",
-    "khi",
-    "nhiều",
-    "rất",
-    "cũng",
-    "còn",
-    "lại",
-    "ra",
-    "vào",
-    "lên",
-    "xuống",
-    "về",
-    "như",
-    "nhưng",
-    "hay",
-    "hoặc",
-    "nên",
-    "vì",
-    "do",
-    "sau",
-    "trước",
-    "trên",
-    "dưới",
-    "ở",
-    "rằng",
-    "lẫn",
-    "cả",
-    "sự",
-    "việc",
-    "nào",
-    "gì",
-    "ai",
-    "nếu",
-    "thế",
-    "vậy",
-    "hơn",
-    "nhất",
-    "đều",
-}
-_CLASSIFIERS = {
-    "chiếc",
-    "con",
-    "cái",
-    "bức",
-    "tờ",
-    "quyển",
-    "cuốn",
-    "ngôi",
-    "căn",
-    "tấm",
-    "chuyến",
-    "bộ",
-}
-_QUANT = {
-    "một",
-    "hai",
-    "ba",
-    "bốn",
-    "năm",
-    "sáu",
-    "bảy",
-    "tám",
-    "chín",
-    "mười",
-    "các",
-    "những",
-    "mấy",
-    "mỗi",
-    "từng",
-}
 
 _WORD_RE = re.compile(r"\w+")
 _TONE_RE = re.compile(r"[0-9]")
@@ -948,12 +372,12 @@ class Synthesizer:
             "duplicate": self._duplicate,
             "grammar": self._grammar,
         }
-        self._calque_map = {p.lower(): (p, alts) for p, alts in _CALQUES}
-        self._calque_re = _phrase_regex(p for p, _ in _CALQUES)
-        self._en_map = {p.lower(): (p, alts) for p, alts in _ENGLISH_SUBS}
-        self._en_re = _phrase_regex(p for p, _ in _ENGLISH_SUBS)
-        self._jp_sur_list = sorted(_JP_SURNAMES)
-        self._jp_given_list = sorted(_JP_GIVEN)
+        self._calque_map = {p.lower(): (p, alts) for p, alts in CALQUES}
+        self._calque_re = _phrase_regex(p for p, _ in CALQUES)
+        self._en_map = {p.lower(): (p, alts) for p, alts in ENGLISH_SUBS}
+        self._en_re = _phrase_regex(p for p, _ in ENGLISH_SUBS)
+        self._jp_sur_list = sorted(JP_SURNAMES)
+        self._jp_given_list = sorted(JP_GIVEN)
 
     # ---------------------------------------------------------------- driver
     def corrupt(self, text: str, rng: random.Random) -> SyntheticPair:
@@ -998,20 +422,20 @@ class Synthesizer:
             run = [t[2].lower() for t in toks[i:j]]
             if (
                 2 <= len(run) <= 4
-                and " ".join(run[:2]) not in _NOT_NAMES
+                and " ".join(run[:2]) not in NOT_NAMES
                 and all(r in readings for r in run)
             ):
                 before = ctx.text[max(0, toks[i][0] - 25) : toks[i][0]].lower().split()
                 prev1 = before[-1] if before else ""
                 prev2 = " ".join(before[-2:]) if len(before) >= 2 else ""
                 prev3 = " ".join(before[-3:]) if len(before) >= 3 else ""
-                if prev1 in _PLACE_PREFIXES or prev2 in _PLACE_PREFIXES or prev1 == "tp.":
+                if prev1 in PLACE_PREFIXES or prev2 in PLACE_PREFIXES or prev1 == "tp.":
                     pass
                 elif (
-                    run[0] in _SURNAMES_PINYIN
-                    or prev1 in _TITLES
-                    or prev2 in _TITLES
-                    or prev3 in _TITLES
+                    run[0] in SURNAMES_PINYIN
+                    or prev1 in TITLES
+                    or prev2 in TITLES
+                    or prev3 in TITLES
                 ):
                     out.append((i, j))
             elif (
@@ -1019,7 +443,7 @@ class Synthesizer:
                 and run[0] in readings
                 and i > 0
                 and ctx.adjacent(i - 1)
-                and toks[i - 1][2] in _PERSON_TITLES
+                and toks[i - 1][2] in PERSON_TITLES
             ):
                 out.append((i, j))  # "ông Phúc": single given name after a personal title
             i = j
@@ -1038,7 +462,7 @@ class Synthesizer:
                     w = ctx.words(i, i + L).lower()
                     if w in words:
                         parts = w.split()
-                        if parts[0] not in _FUNCTION and parts[-1] not in _FUNCTION:
+                        if parts[0] not in FUNCTION and parts[-1] not in FUNCTION:
                             out.append((i, i + L))
                         i += L
                         break
@@ -1048,8 +472,8 @@ class Synthesizer:
         return out
 
     def _syll_pinyin(self, syl: str, first: bool, rng: random.Random) -> str | None:
-        if first and syl in _SURNAMES_PINYIN:
-            ch = _SURNAMES_PINYIN[syl]
+        if first and syl in SURNAMES_PINYIN:
+            ch = SURNAMES_PINYIN[syl]
             py = self.res.char_pinyin.get(ch)
             if py:
                 return py
@@ -1091,13 +515,13 @@ class Synthesizer:
         return out
 
     def _kanji_hv(self, k: str) -> str | None:
-        return self.res.char_hanviet.get(_SHINJITAI.get(k, k)) or self.res.char_hanviet.get(k)
+        return self.res.char_hanviet.get(SHINJITAI.get(k, k)) or self.res.char_hanviet.get(k)
 
     def _kanji_py(self, k: str) -> str | None:
-        return self.res.char_pinyin.get(_SHINJITAI.get(k, k)) or self.res.char_pinyin.get(k)
+        return self.res.char_pinyin.get(SHINJITAI.get(k, k)) or self.res.char_pinyin.get(k)
 
     def _render_kanji(self, k: str, mode: str) -> str:
-        hv, en, py = self._kanji_hv(k), _KANJI_EN.get(k), self._kanji_py(k)
+        hv, en, py = self._kanji_hv(k), KANJI_EN.get(k), self._kanji_py(k)
         if mode == "hv" and hv:
             return hv.capitalize()
         if mode == "py" and py:
@@ -1107,7 +531,7 @@ class Synthesizer:
     def _render_jp(self, sur: str | None, given: str | None, rng: random.Random) -> str:
         parts: list[str] = []
         if sur is not None:
-            kan = _JP_SURNAMES[sur]
+            kan = JP_SURNAMES[sur]
             u = rng.random()
             if u < (0.5 if given else 0.0):
                 parts.append(sur)
@@ -1118,10 +542,10 @@ class Synthesizer:
             else:
                 parts.append(" ".join(self._render_kanji(k, rng.choice(("hv", "en"))) for k in kan))
         if given is not None:
-            kan = _JP_GIVEN[given]
+            kan = JP_GIVEN[given]
             u = rng.random()
-            if kan in _WORD_EN and u < 0.3:
-                g = _WORD_EN[kan]
+            if kan in WORD_EN and u < 0.3:
+                g = WORD_EN[kan]
             elif u < 0.85:
                 mode = rng.choices(("en", "hv", "py"), (0.5, 0.3, 0.2))[0]
                 g = " ".join(self._render_kanji(k, mode) for k in kan)
@@ -1141,11 +565,11 @@ class Synthesizer:
             w = toks[i][2]
             nxt = toks[i + 1][2] if ctx.adjacent(i) else ""
             sur = given = None
-            if w in _JP_GIVEN and nxt in _JP_SURNAMES:
+            if w in JP_GIVEN and nxt in JP_SURNAMES:
                 given, sur, j = w, nxt, i + 2
-            elif w in _JP_SURNAMES and nxt in _JP_GIVEN:
+            elif w in JP_SURNAMES and nxt in JP_GIVEN:
                 sur, given, j = w, nxt, i + 2
-            elif w in _JP_SURNAMES and len(w) >= 4:
+            elif w in JP_SURNAMES and len(w) >= 4:
                 sur, j = w, i + 1
             else:
                 i += 1
@@ -1214,8 +638,8 @@ class Synthesizer:
             if len(w) < 4 or not w.isascii() or not w.isalpha():
                 continue
             low = w.lower()
-            if low in _KNOWN_TERMS or (low not in syl and not (w.isupper() and len(w) <= 5)):
-                if w in _JP_SURNAMES or w in _JP_GIVEN:
+            if low in KNOWN_TERMS or (low not in syl and not (w.isupper() and len(w) <= 5)):
+                if w in JP_SURNAMES or w in JP_GIVEN:
                     continue
                 out.append((s, t, self._mangle(w, rng), "term"))
         return out
@@ -1263,10 +687,10 @@ class Synthesizer:
             ]
             if before_punct:
                 s, t, w = toks[rng.choice(before_punct)]
-                out.append((s, t, f"{w} {rng.choice(_ENGLISH_INSERTS)}", "english"))
+                out.append((s, t, f"{w} {rng.choice(ENGLISH_INSERTS)}", "english"))
             s, t, w = toks[-1]
             if text[t:].strip() in (".", "") and w.isalpha():
-                out.append((s, t, f"{w}, {rng.choice(_ENGLISH_TAILS)}", "english"))
+                out.append((s, t, f"{w}, {rng.choice(ENGLISH_TAILS)}", "english"))
         return out
 
     _DATE_NUM = re.compile(
@@ -1280,15 +704,15 @@ class Synthesizer:
     _MONTH_YEAR = re.compile(
         r"(?<!\w)tháng (\d{1,2})(?: năm (\d{4})|/(\d{4}))?(?!\w)", re.IGNORECASE
     )
-    _RELATIVE = _phrase_regex(_RELATIVE_EN)
+    _RELATIVE = _phrase_regex(RELATIVE_EN)
     _CLOCK = re.compile(r"(?<!\w)(?:lúc )?(\d{1,2})h(?:(\d{2}))?(?!\w)")
     _WEEKDAY = re.compile(
         r"(?<!\w)(?:thứ (Hai|Ba|Tư|Năm|Sáu|Bảy)|[Cc]hủ [Nn]hật)(?!\w)", re.IGNORECASE
     )
 
     def _fmt_date(self, d: int, mo: int, y: str | None, on: bool, rng: random.Random) -> str:
-        month = _MONTHS[mo - 1]
-        forms = [f"{month} {d}", f"{_MONTHS_ABBR[mo - 1]} {d}", f"{d} {month}", f"{month} {d}"]
+        month = MONTHS[mo - 1]
+        forms = [f"{month} {d}", f"{MONTHS_ABBR[mo - 1]} {d}", f"{d} {month}", f"{month} {d}"]
         core = rng.choice(forms)
         if y:
             core = f"{core}, {y}" if core[0].isalpha() else f"{core} {y}"
@@ -1339,13 +763,13 @@ class Synthesizer:
             y = m.group(2) or m.group(3)
             if not y and rng.random() < 0.5:
                 continue
-            rep = _MONTHS[mo - 1] + (f" {y}" if y else "")
+            rep = MONTHS[mo - 1] + (f" {y}" if y else "")
             if rng.random() < 0.3:
                 rep = "in " + rep
             out.append((m.start(), m.end(), rep, "date"))
         for m in self._RELATIVE.finditer(text):
             found = m.group()
-            rep = _RELATIVE_EN[found.lower()]
+            rep = RELATIVE_EN[found.lower()]
             out.append((m.start(), m.end(), _match_case(found, rng.choice(rep)), "date"))
         for m in self._CLOCK.finditer(text):
             h, mi = int(m.group(1)), m.group(2)
@@ -1362,7 +786,7 @@ class Synthesizer:
             g = m.group(1)
             if g is not None and not m.group()[4:5].isupper():
                 continue  # "thứ hai" lowercase is usually "second"
-            day = _WEEKDAYS[g.capitalize()] if g else "Sunday"
+            day = WEEKDAYS[g.capitalize()] if g else "Sunday"
             out.append((m.start(), m.end(), rng.choice((day, day, "on " + day)), "date"))
         return out
 
@@ -1467,10 +891,10 @@ class Synthesizer:
                 s, t = ctx.span(a_i, b_j)
                 out.append((s, t, _reorder(b, f"của {a}", s == 0), "grammar"))
             elif (
-                w.lower() in _CLASSIFIERS
+                w.lower() in CLASSIFIERS
                 and k > 0
                 and k + 1 < len(toks)
-                and toks[k - 1][2].lower() in _QUANT
+                and toks[k - 1][2].lower() in QUANT
                 and ctx.adjacent(k - 1)
                 and ctx.adjacent(k)
             ):
@@ -1518,7 +942,7 @@ def _apply(clean: str, edits: list[Edit]) -> SyntheticPair:
 def japanese_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Correctly romanised Japanese (given names, surnames) of the calque table: the detector
     trains on them in clean sentences so that only their calques look suspicious."""
-    return tuple(sorted(_JP_GIVEN)), tuple(sorted(_JP_SURNAMES))
+    return tuple(sorted(JP_GIVEN)), tuple(sorted(JP_SURNAMES))
 
 
 def get_synthesizer(settings: SynthSettings = SynthSettings()) -> Synthesizer:
@@ -1550,7 +974,8 @@ def _iter_corpus(path: Path) -> Iterator[str]:
             yield json.loads(line)["text"]
 
 
-if __name__ == "__main__":
+def _main() -> None:
+    """`python -m repair.synth N [seed]`: N sample pairs from the dev corpus."""
     import itertools
     import sys
 

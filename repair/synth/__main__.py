@@ -1,0 +1,3 @@
+from repair.synth import _main
+
+_main()
