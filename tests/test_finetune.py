@@ -29,6 +29,22 @@ def test_edit_pairs_use_the_inference_placeholders(table):
     assert (s2, t2) == (src, "Thủ tướng chào xã giao.")
 
 
+@pytest.mark.parametrize(
+    "src, tgt, words, expected",
+    [
+        ("a b c d e f g h i j", "a b c d X f g h i j", 2, [("c d e f g", "c d X f g")]),
+        ("a b c d e f g h i j", "a b c d e f g h i j", 2, []),
+        ("a b c d e f g h i j", "Y b c d e f g h i Z", 1,
+         [("a b", "Y b"), ("i j", "i Z")]),
+        ("a b c", "a X c", 6, []),  # the window is the whole sentence: no extra pair
+    ],
+)
+def test_window_pairs(src, tgt, words, expected):
+    from repair.train.finetune import window_pairs
+
+    assert window_pairs(src, tgt, words) == expected
+
+
 def test_edit_dataset_splits_by_document():
     from repair.export import split_of
 
@@ -59,7 +75,9 @@ def test_whole_loop_on_a_tiny_model(tmp_path, tiny_dir, settings, aliases,  # no
                           threads=1, max_len=48)
     rep = run_demo(tiny_dir, tmp_path / "demo", ds, ft, settings, aliases)
     assert rep.queued == 6 and rep.finetune.edits_train == 6
-    assert rep.finetune.steps == 2 * 3  # (6 edits + 6 replay) / batch 4, two epochs
+    per_epoch = rep.finetune.replay_pairs // 2  # edit pairs (sentences + windows) per epoch
+    assert per_epoch >= 6  # each of the 6 edits gives its sentence, most also a window
+    assert rep.finetune.steps == 2 * -(-2 * per_epoch // 4)  # (edits + replay) / batch 4
     assert set(rep.fix_rate) == set(rep.pipeline_fix_rate) == {"base", "fine-tuned"}
     assert all(0.0 <= v <= 1.0 for d in (rep.fix_rate, rep.no_harm, rep.pipeline_fix_rate,
                                          rep.pipeline_no_harm) for v in d.values())

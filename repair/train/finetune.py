@@ -29,6 +29,7 @@ __all__ = [
     "FinetuneReport",
     "edit_dataset",
     "edit_pairs",
+    "window_pairs",
     "finetune",
     "rewrite_whole",
 ]
@@ -50,6 +51,9 @@ class FinetuneSettings:
     replay_sentences: int = 20_000
     max_minutes: float = 14.0  # stop training (and keep what was learned) after this long
     heldout_splits: tuple[str, ...] = ("test",)  # export.split_of splits held out of training
+    # also train on the windows around each change, as production rewrites windows of
+    # rewrite.window_words words around flagged spans; 0 = whole sentences only
+    window_words: int = 6
 
 
 @dataclass
@@ -85,10 +89,32 @@ def edit_dataset(rows: Sequence[dict], heldout_splits: Sequence[str] = ("test",)
                         Dataset.from_dict({c: [] for c in cols}) for k, v in parts.items()})
 
 
-def edit_pairs(sources: Sequence[str], targets: Sequence[str],
-               aliases: AliasTable) -> list[tuple[str, str]]:
+def window_pairs(src: str, tgt: str, words: int) -> list[tuple[str, str]]:
+    """The changed regions of an edit with ``words`` unchanged words of context on each side,
+    as (source window, target window): what the rewriter sees in production, where it gets
+    only windows around flagged spans (``rewrite.focus: window``)."""
+    import difflib
+    import re
+
+    a = [(m.start(), m.end()) for m in re.finditer(r"\S+", src)]
+    b = [(m.start(), m.end()) for m in re.finditer(r"\S+", tgt)]
+    sm = difflib.SequenceMatcher(a=[src[x:y] for x, y in a], b=[tgt[x:y] for x, y in b],
+                                 autojunk=False)
+    out = []
+    for group in sm.get_grouped_opcodes(words):
+        i1, i2, j1, j2 = group[0][1], group[-1][2], group[0][3], group[-1][4]
+        s_win = src[a[i1][0] : a[i2 - 1][1]] if i2 > i1 else ""
+        t_win = tgt[b[j1][0] : b[j2 - 1][1]] if j2 > j1 else ""
+        if s_win and (s_win, t_win) != (src, tgt):
+            out.append((s_win, t_win))
+    return out
+
+
+def edit_pairs(sources: Sequence[str], targets: Sequence[str], aliases: AliasTable,
+               window_words: int = 0) -> list[tuple[str, str]]:
     """(model input, model target) pairs: entities in placeholders on both sides, the way
-    inference protects them (``repair.rewrite.entities.protect``)."""
+    inference protects them (``repair.rewrite.entities.protect``); with ``window_words``,
+    also the windows around each change (see ``window_pairs``)."""
     from repair.rewrite.entities import protect
     from repair.rewrite.tokenizer import placeholder
 
@@ -103,7 +129,10 @@ def edit_pairs(sources: Sequence[str], targets: Sequence[str],
                 ok = False
                 break
             target = target.replace(slot.canonical, placeholder(i), 1)
-        out.append((prot.text, target) if ok else (src, tgt))
+        pair = (prot.text, target) if ok else (src, tgt)
+        out.append(pair)
+        if window_words:
+            out.extend(window_pairs(*pair, window_words))
     return out
 
 
@@ -262,7 +291,8 @@ def finetune(
     train, held = ds["train"], ds["heldout"]
     if len(train) == 0:
         raise InputError("no accepted or edited items to learn from in the queue")
-    edits = edit_pairs(train["machine_text"], train["final_text"], aliases)
+    edits = edit_pairs(train["machine_text"], train["final_text"], aliases,
+                       settings.window_words)
     replay = _replay(base, max(1, round(len(edits) * settings.replay_per_edit))
                      * settings.epochs, settings)
     log.info("fine-tuning on %d edits + %d replay pairs", len(edits), len(replay))
