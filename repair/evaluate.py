@@ -16,7 +16,7 @@ from repair.aliases import AliasTable
 from repair.detect import detect, effective_threshold
 from repair.errors import InputError
 from repair.rewrite import propose
-from repair.text import Segment, read_documents, segment_documents
+from repair.text import Segment, corpus_sentences, read_documents, segment_documents
 
 if TYPE_CHECKING:
     from repair.config import Settings
@@ -93,10 +93,7 @@ def clean_false_positives(
     path: str | Path, n: int, settings: Settings, aliases: AliasTable
 ) -> tuple[int, int]:
     """(flagged, total) over the first ``n`` sentences of a clean corpus file."""
-    from repair.bench import bench_sentences
-
-    texts = bench_sentences(path, n)
-    texts = texts[: len(set(texts))]  # no cycling: each sentence once
+    texts = corpus_sentences(path, limit=n)
     segs = [Segment(str(i), "clean", t, 0, len(t), i) for i, t in enumerate(texts)]
     return sum(d.flagged for d in detect(segs, settings.detect, aliases)), len(segs)
 

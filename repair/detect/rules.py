@@ -237,13 +237,12 @@ class RuleDetector:
         """All rule evidence in ``text``, with weights."""
         w = self.weights
         out: list[Span] = []
-        alias_spans = [(m.start, m.end) for m in self.aliases.find(text)]
         for m in self.aliases.find(text):
             out.append(Span(m.start, m.end, "alias", m.text, w["alias"]))
         for m in _DATE_RE.finditer(text):
             out.append(Span(m.start(), m.end(), "date", m.group(0), w["date"]))
-        covered = alias_spans + [(s.start, s.end) for s in out if s.category == "date"]
-        covered += self.aliases.find_canonicals(text)
+        # words already explained (alias variants, dates) or known-correct (canonical names)
+        covered = [(s.start, s.end) for s in out] + self.aliases.find_canonicals(text)
         for span, cat in _foreign_tokens(text, covered):
             out.append(Span(span.start, span.end, cat, span.text, w[cat]))
         for s in _duplicates(text):
