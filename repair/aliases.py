@@ -18,7 +18,8 @@ from pathlib import Path
 from repair.errors import AliasTableError
 from repair.text import fold_key, nfc
 
-__all__ = ["AliasRow", "AliasMatch", "AliasTable", "load_alias_tables", "canonicalize"]
+__all__ = ["AliasRow", "AliasMatch", "AliasTable", "load_alias_tables", "load_calque_table",
+           "canonicalize"]
 
 HEADER = ("canonical", "type", "variants")
 
@@ -209,3 +210,28 @@ def canonicalize(text: str, table: AliasTable) -> tuple[str, list[AliasMatch]]:
         pos = m.end
     pieces.append(text[pos:])
     return "".join(pieces), matches
+
+
+def load_calque_table(path: str | Path) -> AliasTable:
+    """Known calques (``phrase<TAB>suggestion<TAB>note[<TAB>context]``, header first) as alias
+    rows of type ``calque``: each phrase with a suggestion is a variant of its suggestion, so it
+    is proposed, protected and verified exactly like an entity variant. ``context`` restricts a
+    phrase that is also ordinary Vietnamese, as in alias tables."""
+    p = Path(path)
+    try:
+        lines = p.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AliasTableError(f"cannot read calque list ({exc})", p) from exc
+    rows = []
+    for lineno, line in enumerate(lines[1:], start=2):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        cols = line.split("\t")
+        phrase = nfc(cols[0].strip())
+        suggestion = nfc(cols[1].strip()) if len(cols) > 1 else ""
+        if not phrase or not suggestion:
+            continue
+        left, right = (_parse_context(cols[3], "context", p, lineno)
+                       if len(cols) > 3 and cols[3].strip() else ((), ()))
+        rows.append(AliasRow(suggestion, "calque", (phrase,), left, right, f"{p}:{lineno}"))
+    return AliasTable(rows)

@@ -17,7 +17,8 @@ from repair.aliases import AliasTable
 from repair.detect import DetectSettings, detect
 from repair.text import Segment, read_documents, segment_documents
 
-__all__ = ["bench_detect", "bench_rewrite", "bench_sentences", "synthetic_inputs"]
+__all__ = ["bench_detect", "bench_rewrite", "bench_run", "bench_sentences", "corpus_as_jsonl",
+           "repeated_articles", "synthetic_inputs"]
 
 
 def _peak_rss_mb() -> float:
@@ -74,65 +75,75 @@ def bench_detect(
     }
 
 
-def bench_rewrite(
-    model_dir: str | Path,
-    sentences: list[str],
-    *,
-    threads: int = 1,
-    batch_sizes: tuple[int, ...] = (16, 64),
-    batch1_n: int = 16,
-    num_beams: int = 4,
-) -> list[dict]:
-    """Sentences per second of the rewriter's decoders on this CPU: plain greedy (batch 1 and
-    batched), beam search, and the fast path (input-copy speculative decoding), with the share
-    of fast-path outputs identical to greedy. Inputs are whole sentences, no forced prefix."""
+def bench_rewrite(model_dir: str | Path, examples: list, *, threads: int = 1,
+                  batch_sizes: tuple[int, ...] = (1, 64)) -> list[dict]:
+    """Spans per second of the rewriter alone (greedy repair plus the keep score) at each
+    batch size, on held-out span examples."""
     import torch
 
-    from repair.rewrite.model import Seq2SeqRewriter
+    from repair.rewrite.model import SpanRewriter
 
     torch.set_num_threads(threads)
-    rw = Seq2SeqRewriter(model_dir)
-    rw.rewrite(sentences[:4], method="fast", batch_size=4)  # warm-up
-    rows: list[dict] = []
-    outputs: dict[tuple[str, int], list[str]] = {}
-
-    def run(method: str, batch: int, texts: list[str]) -> None:
-        stats: dict = {}
-        t0 = time.perf_counter()
-        out = rw.rewrite(
-            texts, method=method, batch_size=batch, num_beams=num_beams, stats=stats
-        )
-        dt = time.perf_counter() - t0
-        outputs[(method, batch)] = out
-        rows.append(
-            {
-                "decoder": method if method != "beam" else f"beam {num_beams}",
-                "batch": batch,
-                "sentences": len(texts),
-                "seconds": round(dt, 2),
-                "sentences_per_s": round(len(texts) / dt, 1),
-            }
-        )
-        if stats.get("passes"):
-            rows[-1]["tokens_per_pass"] = round(stats["tokens"] / stats["passes"], 2)
-
-    small = sentences[:batch1_n]
-    run("greedy", 1, small)
-    run("fast", 1, small)
+    rw = SpanRewriter(model_dir)
+    spans = [e.source.split("<sp> ", 1)[1].rsplit(" </sp>", 1)[0] for e in examples]
+    sources = [e.source for e in examples]
+    rw.repair(sources[:8], spans[:8])  # warm-up
+    rows = []
     for b in batch_sizes:
-        run("greedy", b, sentences)
-        run("fast", b, sentences)
-    run("beam", batch_sizes[0], sentences)
-    for r in rows:
-        if r["decoder"] == "fast":
-            out, ref = outputs[("fast", r["batch"])], outputs[("greedy", r["batch"])]
-            r["same_as_greedy"] = round(
-                sum(a == b for a, b in zip(out, ref, strict=True)) / len(out), 3
-            )
-    for r in rows:
-        r["model"] = rw.version
-        r["threads"] = threads
+        t0 = time.perf_counter()
+        if b == 1:
+            for src, sp in zip(sources, spans, strict=True):
+                rw.repair([src], [sp], batch_size=1)
+        else:
+            rw.repair(sources, spans, batch_size=b)
+        dt = time.perf_counter() - t0
+        rows.append({"model": rw.version, "batch": b, "spans": len(sources),
+                     "seconds": round(dt, 2), "spans_per_s": round(len(sources) / dt, 1),
+                     "threads": threads})
     return rows
+
+
+def bench_run(settings, inputs: list[Path], work: Path, label: str) -> dict:
+    """Input sentences per second and peak memory of a whole ``repair run`` job over
+    ``inputs`` (start-up excluded: models are loaded by a warm-up job first)."""
+    from repair.jobs import run_job
+
+    run_job(inputs[:1], work / "warmup.jsonl", settings)
+    t0 = time.perf_counter()
+    summary = run_job(inputs, work / f"{label}.jsonl", settings)
+    dt = time.perf_counter() - t0
+    return {
+        "input": label,
+        "rewriter": Path(settings.rewrite.model).name if settings.rewrite.model else "alias-v1",
+        "sentences": summary.segments,
+        "flagged_share": round(summary.flagged / max(1, summary.segments), 3),
+        "changed": summary.changed,
+        "seconds": round(dt, 2),
+        "sentences_per_s": round(summary.segments / dt, 1),
+        "peak_rss_mb": round(_peak_rss_mb(), 1),
+    }
+
+
+def repeated_articles(folder: Path, n_sentences: int, out_dir: Path) -> list[Path]:
+    """Copies of the articles in ``folder`` until about ``n_sentences`` sentences."""
+    docs = list(read_documents([folder]))
+    per = sum(len(list(segment_documents([d]))) for d in docs)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for k in range(max(1, round(n_sentences / max(1, per)))):
+        for d in docs:
+            p = out_dir / f"{k:04d}_{Path(d.path).name}"
+            p.write_text(d.text, encoding="utf-8")
+            paths.append(p)
+    return paths
+
+
+def corpus_as_jsonl(source: str | Path, n: int, out: Path) -> Path:
+    """``n`` corpus sentences as a JSONL input file (one record a sentence)."""
+    with out.open("w", encoding="utf-8") as fh:
+        for i, t in enumerate(bench_sentences(source, n)):
+            fh.write(json.dumps({"id": f"s{i}", "text": t}, ensure_ascii=False) + "\n")
+    return out
 
 
 def synthetic_inputs(corpus: str | Path, n: int, seed: int = 7, max_words: int = 40) -> list[str]:

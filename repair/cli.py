@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
 from pathlib import Path
@@ -56,8 +57,10 @@ def _summary_table(summary) -> Table:
     if summary.mode == "run":
         table.add_row("proposals that change the text", str(summary.changed))
         table.add_row("new queue items", str(summary.queued_new))
-        for reason, n in getattr(summary, "checks", {}).items():
-            table.add_row(f"  model rewrites not used: {reason}", str(n))
+        for source, n in summary.sources.most_common():
+            table.add_row(f"  flagged, proposal from {source}", str(n))
+        for reason, n in summary.checks.most_common():
+            table.add_row(f"  model repairs not used: {reason}", str(n))
     for cat, n in summary.categories.most_common():
         table.add_row(f"  segments with {cat}", str(n))
     table.add_row("seconds", f"{summary.seconds:.2f}")
@@ -159,8 +162,7 @@ def eval_cmd(
             raise ConfigError("no held-out corpus: set eval.clean for --synthetic")
         syn = evaluate_synthetic(settings.eval.clean, synthetic, settings,
                                  load_aliases(settings, aliases or []))
-        table = Table(title="repair eval: rewriter on held-out synthetic pairs",
-                      caption=syn.signature)
+        table = Table(title="repair eval: held-out synthetic sentences and spans")
         table.add_column("measure")
         table.add_column("value", justify="right")
         for name, value in syn.rows():
@@ -472,46 +474,112 @@ def bench_detect_cmd(
 def train_rewriter_cmd(
     config: Annotated[Path, typer.Option("--config", help="configs/train_rewriter*.yaml")],
     resume: Annotated[bool, typer.Option("--resume", help="continue from the checkpoint")] = False,
+    init: Annotated[Path | None, typer.Option(
+        "--init", help="warm-start from this model directory (continues its curve)")] = None,
+    export: Annotated[bool, typer.Option(
+        "--export", help="only export (and calibrate) the run's last checkpoint")] = False,
+    calibrate: Annotated[int, typer.Option(
+        help="held-out dev spans to calibrate the keep margin on")] = 1500,
 ) -> None:
-    """Train the seq2seq rewriter on synthetic pairs (resumable; Ctrl-C saves a checkpoint)."""
-    from repair.train.rewriter import load_train_settings, train_rewriter
+    """Train the span rewriter (resumable; Ctrl-C saves a checkpoint), calibrate its keep
+    margin on held-out spans, and print its learning curve."""
+    from repair.jobs import load_aliases
+    from repair.rewrite.heldout import write_calibration
+    from repair.train.rewriter import export_checkpoint, load_train_settings, train_rewriter
+    from repair.train.rewriter_io import write_card
 
     logging.getLogger("repair").setLevel(logging.INFO)
-    result = train_rewriter(load_train_settings(config), resume=resume)
-    state = "finished" if result.finished else "stopped (resume with --resume)"
-    console.print(
-        f"{state}: {result.steps} steps, {result.seconds / 60:.1f} min, "
-        f"loss {result.final_loss:.3f} -> {result.out_dir if result.finished else 'checkpoint'}"
-    )
+    st = load_train_settings(config, init=_abs(init))
+    if export:
+        out, finished, curve = export_checkpoint(st), True, None
+    else:
+        result = train_rewriter(st, resume=resume)
+        out, finished, curve = Path(result.out_dir), result.finished, result.curve
+        state = "finished" if finished else "stopped (resume with --resume)"
+        console.print(f"{state}: {result.steps} steps, {result.seconds / 60:.1f} min, "
+                      f"loss {result.final_loss:.3f}")
+    if not finished:
+        return
+    settings = _settings(None)
+    meta = write_calibration(out, settings, load_aliases(settings), calibrate)
+    write_card(out)
+    console.print(f"{out}: keep margin {meta['keep_margin']} nats/token "
+                  f"(calibration keep {meta['calibration']['keep']}, "
+                  f"exact {meta['calibration']['exact']})")
+    if curve:
+        table = Table(title="learning curve (held-out dev spans, greedy)")
+        for key in ("examples", "minutes", "exact", "keep"):
+            table.add_column(key, justify="right")
+        for p in curve:
+            table.add_row(str(p["examples"]), f"{p['seconds'] / 60:.1f}", f"{p['exact']:.3f}",
+                          f"{p['keep']:.3f}")
+        console.print(table)
+
+
+def _rows_table(title: str, rows: list[dict], keys: tuple[str, ...]) -> Table:
+    table = Table(title=title)
+    for key in keys:
+        table.add_column(key, justify="right")
+    for r in rows:
+        table.add_row(*(str(r.get(k, "")) for k in keys))
+    return table
 
 
 @bench_app.command("rewrite")
 def bench_rewrite_cmd(
     model: Annotated[Path | None, typer.Option(help="rewriter directory (default: rewrite.model)")]
     = None,
-    n: Annotated[int, typer.Option(help="corrupted held-out sentences")] = 64,
+    n: Annotated[int, typer.Option(help="held-out spans")] = 256,
     threads: Annotated[int, typer.Option(help="torch CPU threads")] = 1,
     config: ConfigOpt = None,
 ) -> None:
-    """Sentences per second of greedy, beam and fast (input-copy) decoding on this machine."""
-    from repair.bench import bench_rewrite, synthetic_inputs
+    """Spans per second of the rewriter alone at batch 1 and batched, on this machine."""
+    from repair.bench import bench_rewrite
     from repair.errors import ConfigError
+    from repair.jobs import load_aliases
+    from repair.rewrite.heldout import EVAL_SEED, heldout_spans
+    from repair.rewrite.model import load_rewriter
 
     settings = _settings(config, **{"rewrite.model": _abs(model)})
     if not settings.rewrite.model:
         raise ConfigError("no rewriter: pass --model DIR or set rewrite.model")
     if not settings.eval.clean:
         raise ConfigError("no held-out corpus: set eval.clean")
-    rows = bench_rewrite(settings.rewrite.model, synthetic_inputs(settings.eval.clean, n),
-                         threads=threads)
-    table = Table(title=f"repair bench rewrite ({rows[0]['model']}, {threads} thread(s))")
-    keys = ("decoder", "batch", "sentences", "seconds", "sentences_per_s", "same_as_greedy",
-            "tokens_per_pass")
-    for key in keys:
-        table.add_column(key, justify="right")
-    for r in rows:
-        table.add_row(*(str(r.get(k, "")) for k in keys))
-    Console().print(table)
+    examples = heldout_spans(load_rewriter(settings.rewrite.model), n, EVAL_SEED, settings,
+                             load_aliases(settings))
+    rows = bench_rewrite(settings.rewrite.model, examples, threads=threads)
+    Console().print(_rows_table(f"repair bench rewrite ({threads} thread(s))", rows,
+                                ("model", "batch", "spans", "seconds", "spans_per_s")))
+
+
+@bench_app.command("run")
+def bench_run_cmd(
+    model: Annotated[Path | None, typer.Option(help="rewriter directory (default: rewrite.model)")]
+    = None,
+    mt_sentences: Annotated[int, typer.Option(help="sample-article sentences (repeated)")] = 2000,
+    clean_n: Annotated[int, typer.Option(help="clean corpus sentences")] = 5000,
+    config: ConfigOpt = None,
+) -> None:
+    """Input sentences per second of whole `repair run` jobs (detector + proposals), on MT
+    text (the sample articles repeated) and on clean corpus sentences; start-up excluded."""
+    import tempfile
+
+    from repair.bench import bench_run, corpus_as_jsonl, repeated_articles
+    from repair.config import ROOT
+
+    settings = _settings(config, **{"rewrite.model": _abs(model)})
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        mt = repeated_articles(ROOT / "samples" / "seeds", mt_sentences, work / "mt")
+        rows.append(bench_run(settings, mt, work, "sample articles (MT)"))
+        if settings.eval.clean and clean_n:
+            sents = corpus_as_jsonl(settings.eval.clean, clean_n, work / "clean.jsonl")
+            unit = dataclasses.replace(settings, unit="sentence")
+            rows.append(bench_run(unit, [sents], work, "clean corpus sentences"))
+    Console().print(_rows_table("repair bench run", rows, (
+        "input", "rewriter", "sentences", "flagged_share", "changed", "seconds",
+        "sentences_per_s", "peak_rss_mb")))
 
 
 # --------------------------------------------------------------------------- fine-tuning, models
@@ -571,8 +639,8 @@ def finetune_cmd(
 
 def _demo_rows(report, model: str) -> dict:
     return {
-        "held-out fix rate (whole sentences)": report.fix_rate[model],
-        "clean no-harm (whole sentences)": report.no_harm[model],
+        "held-out fix rate (span given to the model)": report.fix_rate[model],
+        "clean no-harm (random span given to the model)": report.no_harm[model],
         "held-out fix rate (pipeline)": report.pipeline_fix_rate[model],
         "clean no-harm (pipeline)": report.pipeline_no_harm[model],
     }

@@ -21,7 +21,7 @@ from repair.evaluate import EvalSettings
 from repair.review import QueueSettings
 from repair.rewrite import RewriteSettings
 
-__all__ = ["ROOT", "Settings", "load_settings", "load_section", "save_settings"]
+__all__ = ["ROOT", "Settings", "load_settings", "load_section", "save_settings", "project_path"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "configs" / "run.yaml"
@@ -42,8 +42,15 @@ _PATH_KEYS = {
     ("detect", "calques"),
     ("detect", "model"),
     ("rewrite", "model"),
+    ("rewrite", "calques"),
     ("queue", "path"),
 }
+
+
+def project_path(p: str | Path) -> Path:
+    """``p`` resolved against the project root unless it is absolute."""
+    q = Path(p).expanduser()
+    return q if q.is_absolute() else (ROOT / q).resolve()
 
 
 def _resolve(value: Any, base: Path) -> Any:

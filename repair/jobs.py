@@ -75,8 +75,10 @@ def _record(item: Detection | Proposal) -> dict:
             edit_ratio=item.edit_ratio,
             low_confidence=item.low_confidence,
         )
-        if getattr(item, "check", ""):
+        if item.check:
             rec["check"] = item.check
+        if item.spans:
+            rec["span_repairs"] = [dataclasses.asdict(e) for e in item.spans]
     return rec
 
 
@@ -136,9 +138,12 @@ def run_job(
                     summary.categories.update({s["category"] for s in rec["spans"]})
                     if isinstance(item, Proposal):
                         summary.changed += item.changed
-                        summary.sources[item.source] += 1
-                        if getattr(item, "check", ""):
+                        if item.detection.flagged:
+                            summary.sources[item.source] += 1
+                        if item.check:
                             summary.checks[item.check.split(":")[0]] += 1
+                        summary.checks.update(f"span {e.check}" for e in item.spans
+                                              if e.check and e.check != "keep")
                 if queue is not None:
                     texts = [s.text for s in segments]
                     context = {

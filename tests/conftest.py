@@ -39,3 +39,47 @@ def write(tmp_path):
         return path
 
     return _write
+
+
+@pytest.fixture(scope="session")
+def tiny_corpus(tmp_path_factory):
+    """The first 400 dev-corpus sentences as a corpus file of their own."""
+    import gzip
+    import itertools
+
+    dev = SHARED / "corpus" / "dev.jsonl.gz"
+    if not dev.exists():
+        pytest.skip("shared corpus not available")
+    path = tmp_path_factory.mktemp("corpus") / "tiny.jsonl.gz"
+    with gzip.open(dev, "rt", encoding="utf-8") as src, gzip.open(path, "wt",
+                                                                   encoding="utf-8") as dst:
+        for line in itertools.islice(src, 400):
+            dst.write(line)
+    return path
+
+
+def tiny_train_settings(corpus, tmp, name, **over):
+    """Settings for a copy-T5 rewriter small enough to train in seconds."""
+    from repair.train.rewriter import RewriterTrainSettings
+
+    values = dict(
+        corpus=str(corpus), dev_corpus=str(corpus), out_dir=str(tmp / name / "model"),
+        run_dir=str(tmp / name / "run"), vocab_size=700, tokenizer_sentences=400, d_model=32,
+        d_ff=64, num_layers=1, num_decoder_layers=1, num_heads=2, batch_size=8, lr=1e-3,
+        warmup_steps=1, max_steps=4, save_every=2, log_every=2, eval_every=2, eval_n=16,
+        negative_sentences=0, max_minutes=None, device="cpu", threads=1)
+    return RewriterTrainSettings(**{**values, **over})
+
+
+@pytest.fixture(scope="session")
+def tiny_rewriter(tiny_corpus, tmp_path_factory):
+    """A tiny copy-T5 span rewriter trained a few steps by `train_rewriter`, saved like the
+    shipped model (tokenizer, train_config.yaml, curve.json)."""
+    import torch
+
+    from repair.train.rewriter import train_rewriter
+
+    torch.set_num_threads(1)
+    st = tiny_train_settings(tiny_corpus, tmp_path_factory.mktemp("tiny"), "rw", max_steps=6)
+    assert train_rewriter(st).finished
+    return Path(st.out_dir)

@@ -16,9 +16,11 @@ from .conftest import SAMPLES
 
 
 def rules_settings(settings):
-    """The default settings with the transparent rules as detector: the review tests are
-    about the queue, and the rules' items and spans do not move when a model is retrained."""
-    return replace(settings, detect=replace(settings.detect, model=None, threshold=None))
+    """The default settings with the transparent rules as detector and alias proposals only:
+    the review tests are about the queue, and its items and spans do not move when a model
+    is retrained or the deterministic proposers learn more."""
+    return replace(settings, detect=replace(settings.detect, model=None, threshold=None),
+                   rewrite=replace(settings.rewrite, model=None, calques=None, dates=False))
 
 
 @pytest.fixture(scope="session")

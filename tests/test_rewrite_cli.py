@@ -1,48 +1,49 @@
-"""The rewriter through the command line and the job: `--model DIR`, eval, bench."""
+"""The span rewriter through the command line and the job: `--model DIR`, eval, bench, train."""
+
+import json
 
 import pytest
 
-from .conftest import SAMPLES, SHARED
+from .conftest import SAMPLES, SHARED, tiny_train_settings
 from .test_cli import read_jsonl, run_cli
-from .test_rewrite import tiny_dir  # noqa: F401  (fixture)
 
 torch = pytest.importorskip("torch")
 torch.set_num_threads(1)
 
 
-def test_run_with_a_model_keeps_entity_constraints(tmp_path, tiny_dir, aliases):  # noqa: F811
+def test_run_with_a_model_keeps_entity_constraints(tmp_path, tiny_rewriter, aliases):
     from repair.config import load_settings
     from repair.jobs import run_job
 
     out = tmp_path / "out.jsonl"
-    settings = load_settings(None, {"rewrite": {"model": str(tiny_dir), "max_new_tokens": 40},
+    settings = load_settings(None, {"rewrite": {"model": str(tiny_rewriter), "keep_margin": -50.0},
                                     "queue": {"path": None}})
     summary = run_job([SAMPLES / "003_27299c1e82e8ec36.txt"], out, settings, mode="run")
     recs = read_jsonl(out)
-    flagged = [r for r in recs if r["flagged"]]
-    assert flagged and any(r["model"].startswith(tiny_dir.name) for r in recs)
+    assert [r for r in recs if r["flagged"]]
     for r in recs:
         if not r["flagged"]:
             assert r["proposal"] == r["text"] and r["proposal_source"] == "unchanged"
             continue
+        assert r["model"].startswith(tiny_rewriter.name)
         for m in aliases.find(r["text"]):
             assert m.canonical in r["proposal"]
         assert not aliases.find(r["proposal"])
-        assert r["proposal_source"] in ("model", "fallback", "guard", "alias", "unchanged")
-        if r["proposal_source"] in ("model", "fallback", "guard"):
-            assert r["model"].startswith(tiny_dir.name)
         if r["proposal_source"] in ("fallback", "guard"):
             assert r["check"]
-    # a random model's rewrites are caught by the verifier or the guard, and counted
-    assert sum(summary.checks.values()) == sum(1 for r in recs if r.get("check"))
-    assert sum(summary.checks.values()) > 0
+        for e in r.get("span_repairs", []):
+            assert r["text"][e["start"] : e["end"]] == e["text"]
+            assert (e["repair"] == e["text"]) == bool(e["check"])
+    # with no keep margin a random model's repairs reach the checks, which are counted
+    assert any(r.get("span_repairs") for r in recs)
+    assert sum(summary.sources.values()) == sum(r["flagged"] for r in recs)
 
 
-def test_cli_run_model_option(tmp_path, tiny_dir):  # noqa: F811
+def test_cli_run_model_option(tmp_path, tiny_rewriter):
     out = tmp_path / "o.jsonl"
     assert run_cli("run", SAMPLES / "003_27299c1e82e8ec36.txt", "--out", out, "--model",
-                   tiny_dir) == 0
-    assert any(r["model"].startswith(tiny_dir.name) for r in read_jsonl(out))
+                   tiny_rewriter) == 0
+    assert any(r["model"].startswith(tiny_rewriter.name) for r in read_jsonl(out))
 
 
 def test_cli_run_bad_model_dir(tmp_path):
@@ -52,18 +53,20 @@ def test_cli_run_bad_model_dir(tmp_path):
 
 
 @pytest.mark.skipif(not (SHARED / "corpus" / "dev.jsonl.gz").exists(), reason="no shared data")
-def test_synthetic_eval_and_chrf(tiny_dir, aliases, write):  # noqa: F811
+def test_synthetic_eval_and_chrf(tiny_rewriter, aliases, write):
     from repair.config import load_settings
     from repair.evaluate import evaluate
     from repair.rewrite.heldout import chrf, evaluate_synthetic
 
-    settings = load_settings(None, {"rewrite": {"model": str(tiny_dir), "max_new_tokens": 40}})
+    settings = load_settings(None, {"rewrite": {"model": str(tiny_rewriter)}})
     rep = evaluate_synthetic(SHARED / "corpus" / "dev.jsonl.gz", 12, settings, aliases,
                              max_words=12)
     assert rep.n_corrupted + rep.n_clean == 12 and rep.n_corrupted > 0
     assert 0 < rep.chrf_nothing < 100 and rep.chrf_alias == pytest.approx(rep.chrf_nothing)
-    assert 0 <= rep.exact_oracle <= 1
-    assert sum(rep.sources.values()) == 12
+    assert 0 <= rep.spans["keep"] <= 1 and 0 <= rep.spans["exact"] <= 1
+    assert sum(t for _, t in rep.spans["by_category"].values()) == 12
+    names = [name for name, _ in rep.rows()]
+    assert "spans: marked clean spans kept" in names
     assert chrf(["a b c"], ["a b c"]) == pytest.approx(100.0)
     gold = write("g.jsonl", [
         {"id": "1", "text": "Duboji đến Hà Nội.", "label": "artifact",
@@ -77,13 +80,35 @@ def test_synthetic_eval_and_chrf(tiny_dir, aliases, write):  # noqa: F811
     assert nothing < 100
 
 
-def test_bench_rewrite_reports_all_decoders(tiny_dir):  # noqa: F811
-    from repair.bench import bench_rewrite
+def test_bench_rewrite_and_run(tiny_rewriter, tmp_path):
+    from repair.bench import bench_rewrite, bench_run, repeated_articles
+    from repair.config import load_settings
+    from repair.train.rewriter_data import SpanStream
 
-    rows = bench_rewrite(tiny_dir, ["Hà Nội - June 5", "Ông Duboji nói."] * 4, batch_sizes=(4,),
-                         batch1_n=2, num_beams=2)
-    assert [(r["decoder"], r["batch"]) for r in rows] == [
-        ("greedy", 1), ("fast", 1), ("greedy", 4), ("fast", 4), ("beam 2", 4)]
-    assert all(r["sentences_per_s"] > 0 for r in rows)
-    assert all(r["same_as_greedy"] == 1.0 for r in rows if r["decoder"] == "fast")
-    assert all(r["tokens_per_pass"] >= 1.0 for r in rows if r["decoder"] == "fast")
+    examples = [SpanStream(["Hai bên nhất trí hợp tác và hợp tác trong khu vực."], []).example(g)
+                for g in range(6)]
+    rows = bench_rewrite(tiny_rewriter, examples, batch_sizes=(1, 4))
+    assert [(r["batch"], r["spans"]) for r in rows] == [(1, 6), (4, 6)]
+    assert all(r["spans_per_s"] > 0 for r in rows)
+    inputs = repeated_articles(SAMPLES, 200, tmp_path / "mt")
+    assert len(inputs) == 2 * 5  # about 200 sentences: the five articles (87) twice
+    settings = load_settings(None, {"rewrite": {"model": str(tiny_rewriter)},
+                                    "queue": {"path": None}})
+    row = bench_run(settings, inputs, tmp_path, "mt")
+    assert row["sentences"] == 2 * 87 and row["sentences_per_s"] > 0
+    assert 0.2 < row["flagged_share"] < 0.5
+
+
+def test_cli_train_rewriter_resume_and_export(tiny_corpus, tmp_path):
+    import yaml
+
+    st = tiny_train_settings(tiny_corpus, tmp_path, "cli", eval_n=8)
+    cfg = tmp_path / "train.yaml"
+    cfg.write_text(yaml.safe_dump({k: getattr(st, k) for k in st.__dataclass_fields__}),
+                   encoding="utf-8")
+    assert run_cli("train", "rewriter", "--config", cfg, "--calibrate", "40") == 0
+    model = tmp_path / "cli" / "model"
+    meta = json.loads((model / "rewriter.json").read_text())
+    assert meta["keep_margin"] >= 0 and meta["context_words"] == st.context_words
+    assert run_cli("train", "rewriter", "--config", cfg, "--export", "--calibrate", "40") == 0
+    assert run_cli("train", "rewriter", "--config", cfg, "--resume", "--calibrate", "40") == 0

@@ -1,56 +1,49 @@
-"""Rewriter training: pair construction and exact resume, on a tiny model and corpus."""
+"""Span rewriter training: examples, exact resume, warm start with a continued curve,
+calibration of the keep margin. Tiny models and corpora only."""
 
-import gzip
-import itertools
 import json
 import random
 
 import pytest
 
 from repair.synth import Span, SyntheticPair
-from repair.train.rewriter import (
-    PairStream,
-    RewriterTrainSettings,
-    load_train_settings,
-    lr_factor,
-    make_pair,
-    name_runs,
-)
+from repair.train.rewriter import RewriterTrainSettings, load_train_settings, lr_factor
+from repair.train.rewriter_data import SpanStream, name_runs, protect_pair
 
-from .conftest import ROOT, SHARED
+from .conftest import ROOT, tiny_train_settings
 
 torch = pytest.importorskip("torch")
+torch.set_num_threads(1)
 
 
-def test_make_pair_protects_names_on_both_sides():
-    clean = "Ông Nguyễn Xuân Phúc và Bộ trưởng Lê Văn Tám đến Hà Nội."
-    corrupted = "Ông Ruan Chunfu và Bộ trưởng Lê Văn Tám đến Hà Nội."
-    pair = SyntheticPair(clean, corrupted, (Span(4, 15, "pinyin", "Ruan Chunfu",
-                                                 "Nguyễn Xuân Phúc"),))
-    src, tgt = make_pair(pair, random.Random(0), name_prob=1.0, run_prob=1.0)
-    assert src == "Ông <ent0> và Bộ trưởng <ent1> đến <ent2>."
-    assert tgt == "Ông <ent0> và Bộ trưởng <ent1> đến <ent2>."
+def test_protect_pair_keeps_offsets_of_the_remaining_edits():
+    clean = "Ông Nguyễn Xuân Phúc và Bộ trưởng Lê Văn Tám đến Hà Nội and về."
+    corrupted = "Ông Ruan Chunfu và Bộ trưởng Lê Văn Tám đến Hà Nội and về."
+    k = corrupted.index("and")
+    pair = SyntheticPair(clean, corrupted, (
+        Span(4, 15, "pinyin", "Ruan Chunfu", "Nguyễn Xuân Phúc"),
+        Span(k, k + 3, "english", "and", "và")))
+    text, edits = protect_pair(pair, random.Random(0), name_prob=1.0, run_prob=1.0)
+    assert text == "Ông <ent0> và Bộ trưởng <ent1> đến <ent2> and về."
+    (e,) = edits
+    assert text[e.start : e.end] == "and" and e.target == "và"
+    # an unprotected pinyin name is a keep example: the model never invents a name
+    text, edits = protect_pair(pair, random.Random(0), name_prob=0.0, run_prob=0.0)
+    assert text == corrupted
+    assert [(text[e.start : e.end], e.target) for e in edits] == [
+        ("Ruan Chunfu", "Ruan Chunfu"), ("and", "và")]
     assert name_runs("Ông Lê Văn Tám đi đến Hà Nội.")[-1] == (22, 28)
-    src, tgt = make_pair(pair, random.Random(0), name_prob=0.0, run_prob=0.0)
-    assert (src, tgt) == (corrupted, clean)
-
-
-def test_make_pair_keeps_non_name_corrections():
-    clean = "Hai bên nhất trí tăng cường hợp tác."
-    corrupted = "Hai bên nhất trí tăng cường hợp tác và hợp tác."
-    pair = SyntheticPair(clean, corrupted, (Span(28, 46, "duplicate", "hợp tác và hợp tác",
-                                                 "hợp tác"),))
-    assert make_pair(pair, random.Random(0), 1.0, 1.0) == (corrupted, clean)
 
 
 def test_configs_load():
-    for name in ("train_rewriter_cpu.yaml", "train_rewriter_gpu.yaml"):
-        st = load_train_settings(ROOT / "configs" / name)
-        assert st.max_len >= 32 and st.warmup_steps < st.max_steps
+    cpu = load_train_settings(ROOT / "configs" / "train_rewriter_cpu.yaml")
     gpu = load_train_settings(ROOT / "configs" / "train_rewriter_gpu.yaml")
-    assert (gpu.d_model, gpu.num_layers, gpu.num_decoder_layers, gpu.vocab_size) == (
-        384, 6, 6, 16000)
-    assert (gpu.batch_size, gpu.precision, gpu.lr) == (256, "bf16", 5e-4)
+    for st in (cpu, gpu):
+        assert st.max_source >= 32 and st.warmup_steps < st.max_steps
+        assert st.context_words == cpu.context_words  # one format on both
+    assert (cpu.device, gpu.device, gpu.precision) == ("cpu", "cuda", "bf16")
+    assert load_train_settings(ROOT / "configs" / "train_rewriter_cpu.yaml",
+                               init="models/x").init == "models/x"
 
 
 def test_lr_schedule_warms_up_and_decays():
@@ -63,49 +56,32 @@ def test_lr_schedule_warms_up_and_decays():
     assert lr_factor(timed, 20, 45.0) == pytest.approx(0.25)  # time is further along
 
 
-@pytest.fixture(scope="module")
-def tiny_corpus(tmp_path_factory):
-    dev = SHARED / "corpus" / "dev.jsonl.gz"
-    if not dev.exists():
-        pytest.skip("shared corpus not available")
-    path = tmp_path_factory.mktemp("corpus") / "tiny.jsonl.gz"
-    with gzip.open(dev, "rt", encoding="utf-8") as src, gzip.open(path, "wt",
-                                                                   encoding="utf-8") as dst:
-        for line in itertools.islice(src, 400):
-            dst.write(line)
-    return path
-
-
-def _tiny_settings(corpus, tmp, name):
-    return RewriterTrainSettings(
-        corpus=str(corpus), out_dir=str(tmp / name / "model"), run_dir=str(tmp / name / "run"),
-        vocab_size=600, tokenizer_sentences=400, d_model=32, d_ff=64, num_layers=1,
-        num_decoder_layers=1, num_heads=2, max_len=24, batch_size=4, lr=1e-3, warmup_steps=1,
-        max_steps=4, save_every=2, log_every=2, max_minutes=None, device="cpu",
-    )
-
-
 def test_stream_is_a_function_of_position(tiny_corpus):
-    from repair.train.rewriter import load_corpus
+    from repair.text import corpus_sentences
 
-    st = _tiny_settings(tiny_corpus, ROOT, "unused")
-    sents = load_corpus(tiny_corpus, st.max_words)
-    a, b = PairStream(sents, st), PairStream(sents, st)
-    first = [a.example(g) for g in range(30)]
-    assert [b.example(g) for g in range(29, -1, -1)][::-1] == first
-    assert any(s != t for s, t in first)  # some pairs are corrupted
-    assert any(s == t for s, t in first)  # some are copy pairs
+    sents = corpus_sentences(tiny_corpus, max_words=40)
+    negatives = [(sents[0], 0, len(sents[0].split()[0]), "english")]
+    a, b = SpanStream(sents, negatives), SpanStream(sents, negatives)
+    first = [a.example(g) for g in range(60)]
+    assert [b.example(g) for g in range(59, -1, -1)][::-1] == first
+    kinds = {e.kind for e in first}
+    assert kinds == {"repair", "keep"}
+    for e in first:
+        assert e.source.count("<sp>") == 1 and e.source.count("</sp>") == 1
+        span = e.source.split("<sp> ", 1)[1].rsplit(" </sp>", 1)[0]
+        assert (e.target == span) == (e.kind == "keep")
 
 
 def test_resume_continues_exactly(tiny_corpus, tmp_path):
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
+    import repair.rewrite.copy_model  # noqa: F401
     from repair.train.rewriter import train_rewriter
 
-    full = _tiny_settings(tiny_corpus, tmp_path, "full")
+    full = tiny_train_settings(tiny_corpus, tmp_path, "full")
     res = train_rewriter(full)
     assert res.finished and res.steps == 4
-    parts = _tiny_settings(tiny_corpus, tmp_path, "parts")
+    parts = tiny_train_settings(tiny_corpus, tmp_path, "parts")
     stopped = train_rewriter(parts, stop_at=2)
     assert not stopped.finished and stopped.steps == 2
     assert (tmp_path / "parts" / "run" / "checkpoint.pt").exists()
@@ -117,24 +93,41 @@ def test_resume_continues_exactly(tiny_corpus, tmp_path):
         assert torch.equal(p1, p2), n1
     assert next(iter(m1.state_dict().values())).dtype == torch.float16
     tok = AutoTokenizer.from_pretrained(str(tmp_path / "full" / "model"))
-    assert len(tok("<ent3>", add_special_tokens=False).input_ids) == 1
+    for special in ("<ent3>", "<sp>", "</sp>", "<c_duplicate>"):
+        assert len(tok(special, add_special_tokens=False).input_ids) == 1
     cfg = json.loads((tmp_path / "full" / "model" / "config.json").read_text())
-    assert cfg["d_model"] == 32
-    assert (tmp_path / "full" / "model" / "train_config.yaml").exists()
+    assert cfg["model_type"] == "copy_t5" and cfg["d_model"] == 32
+    curve = json.loads((tmp_path / "full" / "model" / "curve.json").read_text())
+    assert [p["examples"] for p in curve] == [16, 32]
+    again = json.loads((tmp_path / "parts" / "model" / "curve.json").read_text())
+
+    def no_time(c):
+        return [{k: v for k, v in p.items() if k != "seconds"} for p in c]
+
+    assert no_time(curve) == no_time(again)
 
 
-def test_dataloader_workers_keep_the_stream_order(tiny_corpus, tmp_path):
-    from repair.rewrite.tokenizer import train_tokenizer
-    from repair.train.rewriter import _batches, _worker_dataset, load_corpus
+def test_warm_start_continues_the_stream_and_the_curve(tiny_corpus, tiny_rewriter, tmp_path):
+    from repair.train.rewriter import train_rewriter
 
-    st = _tiny_settings(tiny_corpus, tmp_path, "workers")
-    sents = load_corpus(tiny_corpus, st.max_words)
-    tok = train_tokenizer(sents, tmp_path / "tok", st.vocab_size)
-    stream = PairStream(sents, st)
-    plain = [b for b, _ in zip(_batches(stream, tok, st, 3), range(5), strict=False)]
-    loader = torch.utils.data.DataLoader(_worker_dataset(stream, tok, st, 3), batch_size=None,
-                                         num_workers=2)
-    par = [b for b, _ in zip(loader, range(5), strict=False)]
-    for a, b in zip(plain, par, strict=True):
-        assert torch.equal(a["input_ids"], b["input_ids"]) and torch.equal(a["labels"],
-                                                                           b["labels"])
+    prior = json.loads((tiny_rewriter / "curve.json").read_text())
+    st = tiny_train_settings(tiny_corpus, tmp_path, "warm", init=str(tiny_rewriter))
+    res = train_rewriter(st)
+    curve = json.loads((tmp_path / "warm" / "model" / "curve.json").read_text())
+    assert curve[: len(prior)] == prior
+    assert [p["examples"] for p in curve[len(prior):]] == [
+        prior[-1]["examples"] + 16, prior[-1]["examples"] + 32]
+    assert res.finished and len(res.curve) == len(curve)
+
+
+def test_calibrated_margin_keeps_the_target_share(tiny_rewriter, tiny_corpus):
+    from repair.rewrite.heldout import calibrate_margin, span_scores
+    from repair.rewrite.model import SpanRewriter
+    from repair.train.rewriter import heldout_examples
+
+    rw = SpanRewriter(tiny_rewriter)
+    st = tiny_train_settings(tiny_corpus, tiny_rewriter.parent, "unused")
+    examples = heldout_examples(st, 60, seed=3)
+    for target in (0.5, 0.9, 1.0):
+        m = calibrate_margin(rw, examples, target)
+        assert span_scores(rw, examples, m)["keep"] >= target

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from repair.aliases import AliasTable
+from repair.aliases import AliasMatch, AliasTable
 from repair.rewrite.tokenizer import PLACEHOLDERS, placeholder
 
 __all__ = ["Slot", "Protected", "protect", "restore", "verify", "MAX_SLOTS"]
@@ -46,9 +46,12 @@ class Protected:
         return pos + shift
 
 
-def protect(text: str, aliases: AliasTable) -> Protected | None:
-    """Replace alias variants and canonical names by placeholders; None if too many."""
-    spans: list[tuple[int, int, str]] = [(m.start, m.end, m.canonical) for m in aliases.find(text)]
+def protect(text: str, aliases: AliasTable, matches: list[AliasMatch] | None = None,
+            ) -> Protected | None:
+    """Replace alias variants (or the given ``matches``: aliases, calques, dates) and canonical
+    names by placeholders; None if too many."""
+    found = aliases.find(text) if matches is None else matches
+    spans: list[tuple[int, int, str]] = [(m.start, m.end, m.canonical) for m in found]
     for s, e in aliases.find_canonicals(text):
         if not any(s < e2 and s2 < e for s2, e2, _ in spans):
             spans.append((s, e, text[s:e]))

@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-__all__ = ["GuardLimits", "check_rewrite", "GUARD_REASONS"]
+__all__ = ["GuardLimits", "check_rewrite", "span_problem", "GUARD_REASONS"]
 
 GUARD_REASONS = ("repetition", "length", "edit_ratio", "number", "quote", "empty")
 
@@ -60,3 +60,21 @@ def check_rewrite(source: str, output: str, ratio: float, limits: GuardLimits) -
     if Counter(c for c in source if c in _QUOTES) != Counter(c for c in output if c in _QUOTES):
         return "quote"
     return None
+
+
+def span_problem(span: str, repair: str, max_growth: float = 2.5) -> str:
+    """Why ``repair`` cannot replace the flagged ``span`` ("" = it can): empty, repeated
+    words the span does not repeat, far longer, or a number or quotation mark lost."""
+    if not repair.strip():
+        return "empty"
+    src_words, out_words = _WORD_RE.findall(span.lower()), _WORD_RE.findall(repair.lower())
+    rep_in = _repeats(src_words, 4)
+    if any(n > rep_in.get(g, 0) for g, n in _repeats(out_words, 4).items()):
+        return "repetition"
+    if len(repair) > max_growth * len(span) + 8:
+        return "length"
+    if Counter(_NUM_RE.findall(span)) - Counter(_NUM_RE.findall(repair)):
+        return "number"
+    if Counter(c for c in span if c in _QUOTES) != Counter(c for c in repair if c in _QUOTES):
+        return "quote"
+    return ""

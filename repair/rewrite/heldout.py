@@ -1,15 +1,18 @@
-"""Rewriter evaluation on a held-out synthetic set and chrF++ against references.
+"""Rewriter evaluation on held-out synthetic data, and calibration of the keep margin.
 
-The synthetic set is built from clean sentences never used in training (the dev corpus) with
-:func:`repair.synth.generate` under a seed of its own. Proposals are scored against the clean
-sentences with chrF++ (sacrebleu ``CHRF(word_order=2)``) next to two baselines: doing nothing
-and alias canonicalisation only. Two conditions: the pipeline as configured (only sentences
-the detector flags reach the rewriter) and oracle detection (every corrupted sentence is
-flagged, with the generator's spans), which measures the rewriter alone.
+Two views, both from dev-corpus articles never trained on:
+
+* Spans (the rewriter alone): windows with one marked span, as training makes them, from a
+  seed of their own: the exact-repair rate per category and the keep rate on marked clean
+  spans (random words and the detector's own spans on clean sentences).
+* Sentences (the pipeline): synthetic pairs (half corrupted) through detector and proposals,
+  scored with chrF++ (sacrebleu ``CHRF(word_order=2)``) against the clean sentences next to
+  doing nothing, aliases only, and all deterministic repairs (aliases, known calques, dates).
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,8 +24,15 @@ from repair.text import corpus_sentences
 
 if TYPE_CHECKING:
     from repair.config import Settings
+    from repair.rewrite.model import SpanRewriter
+    from repair.train.rewriter_data import SpanExample
 
-__all__ = ["chrf", "SyntheticReport", "evaluate_synthetic"]
+__all__ = ["chrf", "span_scores", "calibrate_margin", "SyntheticReport", "evaluate_synthetic",
+           "CALIBRATION_SEED", "EVAL_SEED", "write_calibration", "heldout_spans"]
+
+CALIBRATION_SEED = 20_261_127  # dev spans for the keep margin; the evaluation uses another
+EVAL_SEED = 20_261_125
+CALIBRATION_SKIP = 5000  # calibration spans come from dev sentences after the first 5,000
 
 
 def chrf(hypotheses: Sequence[str], references: Sequence[str]) -> float:
@@ -34,6 +44,45 @@ def chrf(hypotheses: Sequence[str], references: Sequence[str]) -> float:
     return CHRF(word_order=2).corpus_score(list(hypotheses), [list(references)]).score
 
 
+def _repairs(rw: SpanRewriter, examples: Sequence[SpanExample], margin: float):
+    spans = [e.source.split("<sp> ", 1)[1].rsplit(" </sp>", 1)[0] for e in examples]
+    return rw.repair([e.source for e in examples], spans, margin=margin)
+
+
+def span_scores(rw: SpanRewriter, examples: Sequence[SpanExample],
+                margin: float | None = None) -> dict:
+    """Exact-repair rate per category and keep rate of the rewriter on span examples."""
+    m = rw.keep_margin if margin is None else margin
+    hits: Counter = Counter()
+    totals: Counter = Counter()
+    for e, r in zip(examples, _repairs(rw, examples, m), strict=True):
+        key = e.category if e.kind == "repair" else "keep"
+        totals[key] += 1
+        hits[key] += r.text.strip() == e.target.strip()
+    rep = sum(v for k, v in totals.items() if k != "keep")
+    return {
+        "margin": m,
+        "exact": sum(v for k, v in hits.items() if k != "keep") / max(1, rep),
+        "keep": hits["keep"] / max(1, totals["keep"]),
+        "by_category": {k: (hits[k], totals[k]) for k in sorted(totals)},
+    }
+
+
+def calibrate_margin(rw: SpanRewriter, examples: Sequence[SpanExample],
+                     target_keep: float = 0.98) -> float:
+    """The smallest keep margin (nats/token) that keeps ``target_keep`` of the marked clean
+    spans among ``examples`` unchanged."""
+    keep = [e for e in examples if e.kind == "keep"]
+    if not keep:
+        return 0.0
+    raw = _repairs(rw, keep, -math.inf)
+    gaps = sorted((r.logprob - r.keep_logprob for r in raw if r.changed), reverse=True)
+    allowed = int((1.0 - target_keep) * len(keep))  # clean spans that may still change
+    if len(gaps) <= allowed:
+        return 0.0
+    return round(max(0.0, gaps[allowed]) + 1e-3, 4)
+
+
 @dataclass
 class SyntheticReport:
     signature: str
@@ -41,38 +90,42 @@ class SyntheticReport:
     n_clean: int = 0
     chrf_nothing: float = float("nan")
     chrf_alias: float = float("nan")
+    chrf_fixed: float = float("nan")
     chrf_pipeline: float = float("nan")
-    chrf_oracle: float = float("nan")
     exact_pipeline: float = float("nan")  # share of corrupted sentences repaired exactly
-    exact_oracle: float = float("nan")
     clean_unchanged_pipeline: float = float("nan")
-    clean_unchanged_oracle: float = float("nan")  # clean inputs given to the model anyway
     flagged_corrupted: float = float("nan")
+    spans: dict = field(default_factory=dict)
     sources: Counter = field(default_factory=Counter)
     checks: Counter = field(default_factory=Counter)
     examples: list[tuple[str, str, str]] = field(default_factory=list)  # (input, output, clean)
 
     def rows(self) -> list[tuple[str, str]]:
-        return [
+        rows = [
             ("sentences (corrupted / clean)", f"{self.n_corrupted} / {self.n_clean}"),
             ("chrF++ do-nothing (corrupted)", f"{self.chrf_nothing:.2f}"),
             ("chrF++ alias-only (corrupted)", f"{self.chrf_alias:.2f}"),
-            ("chrF++ pipeline (detector -> rewriter)", f"{self.chrf_pipeline:.2f}"),
-            ("chrF++ rewriter, oracle detection", f"{self.chrf_oracle:.2f}"),
+            ("chrF++ deterministic: aliases, calques, dates", f"{self.chrf_fixed:.2f}"),
+            ("chrF++ pipeline (detector -> proposals)", f"{self.chrf_pipeline:.2f}"),
             ("exact fix, pipeline", f"{self.exact_pipeline:.3f}"),
-            ("exact fix, oracle detection", f"{self.exact_oracle:.3f}"),
             ("clean unchanged, pipeline", f"{self.clean_unchanged_pipeline:.3f}"),
-            ("clean unchanged, all given to the model", f"{self.clean_unchanged_oracle:.3f}"),
             ("corrupted sentences flagged", f"{self.flagged_corrupted:.3f}"),
-            ("proposal sources (oracle)", ", ".join(f"{k} {v}" for k, v in
-                                                   self.sources.most_common())),
-            ("rewrites not used (oracle)", ", ".join(f"{k} {v}" for k, v in
-                                                    self.checks.most_common()) or "none"),
+            ("proposal sources (flagged)", ", ".join(f"{k} {v}" for k, v in
+                                                     self.sources.most_common())),
+            ("span checks (why a repair was not used)",
+             ", ".join(f"{k} {v}" for k, v in self.checks.most_common()) or "none"),
         ]
-
-
-def _dev_sentences(path: Path, n: int, max_words: int) -> list[str]:
-    return corpus_sentences(path, max_words=max_words, limit=n)
+        if self.spans:
+            s = self.spans
+            rows += [
+                ("spans: keep margin (nats/token)", f"{s['margin']:.3f}"),
+                ("spans: marked clean spans kept", f"{s['keep']:.3f} "
+                 f"({s['by_category'].get('keep', (0, 0))[1]})"),
+                ("spans: exact repairs, all categories", f"{s['exact']:.3f}"),
+            ]
+            rows += [(f"spans: exact repairs, {k}", f"{h / t:.3f} ({h}/{t})")
+                     for k, (h, t) in s["by_category"].items() if k != "keep"]
+        return rows
 
 
 def evaluate_synthetic(
@@ -81,51 +134,85 @@ def evaluate_synthetic(
     settings: Settings,
     aliases: AliasTable,
     *,
-    seed: int = 20_261_125,
+    seed: int = EVAL_SEED,
     rate: float = 0.5,
     max_words: int = 40,
 ) -> SyntheticReport:
-    """Measure proposals on ``n`` held-out synthetic pairs (corrupted and untouched)."""
-    from repair.detect import Detection, Span, detect
+    """Measure proposals on ``n`` held-out synthetic sentences and, with a model, the
+    rewriter on ``n`` held-out spans."""
+    from repair.detect import detect
     from repair.rewrite import propose
+    from repair.rewrite.propose import _table, apply_fixed
     from repair.synth import SynthSettings, generate
     from repair.text import Segment
 
-    sents = _dev_sentences(Path(corpus), n, max_words)
+    sents = corpus_sentences(Path(corpus), max_words=max_words, limit=n)
     pairs = list(generate(sents, SynthSettings(seed=seed, rate=rate, substitute_names=False)))
     segs = [Segment(str(i), "synthetic", p.corrupted, 0, len(p.corrupted), i)
             for i, p in enumerate(pairs)]
     model = Path(settings.rewrite.model).name if settings.rewrite.model else "alias-v1"
     rep = SyntheticReport(
-        signature=f"rewriter={model}|decoding={settings.rewrite.decoding}|synth_seed={seed}"
-        f"|rate={rate}|n={len(pairs)}|corpus={Path(corpus).name}|aliases={aliases.digest}"
+        signature=f"rewriter={model}|synth_seed={seed}|rate={rate}|n={len(pairs)}"
+        f"|corpus={Path(corpus).name}|aliases={aliases.digest}"
+        f"|calques={Path(settings.rewrite.calques).name if settings.rewrite.calques else None}"
     )
-    pipeline = list(propose(detect(segs, settings.detect, aliases), settings.rewrite, aliases))
-    oracle_dets = [
-        Detection(seg, 1.0, True, tuple(Span(s.start, s.end, s.category, s.text, 1.0)
-                                        for s in p.spans)
-                  or (Span(0, len(seg.text), "none", seg.text, 1.0),))  # all of a clean one
-        for seg, p in zip(segs, pairs, strict=True)
-    ]
-    oracle = list(propose(oracle_dets, settings.rewrite, aliases))
+    proposals = list(propose(detect(segs, settings.detect, aliases), settings.rewrite, aliases))
     bad = [i for i, p in enumerate(pairs) if p.spans]
     good = [i for i, p in enumerate(pairs) if not p.spans]
     rep.n_corrupted, rep.n_clean = len(bad), len(good)
     refs = [pairs[i].clean for i in bad]
+    fixed = _table(settings.rewrite, aliases)
     rep.chrf_nothing = chrf([pairs[i].corrupted for i in bad], refs)
     rep.chrf_alias = chrf([canonicalize(pairs[i].corrupted, aliases)[0] for i in bad], refs)
-    rep.chrf_pipeline = chrf([pipeline[i].text for i in bad], refs)
-    rep.chrf_oracle = chrf([oracle[i].text for i in bad], refs)
+    rep.chrf_fixed = chrf([apply_fixed(pairs[i].corrupted, fixed, settings.rewrite.dates)[0]
+                           for i in bad], refs)
+    rep.chrf_pipeline = chrf([proposals[i].text for i in bad], refs)
     if bad:
-        rep.exact_pipeline = sum(pipeline[i].text == pairs[i].clean for i in bad) / len(bad)
-        rep.exact_oracle = sum(oracle[i].text == pairs[i].clean for i in bad) / len(bad)
-        rep.flagged_corrupted = sum(pipeline[i].detection.flagged for i in bad) / len(bad)
+        rep.exact_pipeline = sum(proposals[i].text == pairs[i].clean for i in bad) / len(bad)
+        rep.flagged_corrupted = sum(proposals[i].detection.flagged for i in bad) / len(bad)
     if good:
-        rep.clean_unchanged_pipeline = sum(pipeline[i].text == pairs[i].clean
+        rep.clean_unchanged_pipeline = sum(proposals[i].text == pairs[i].clean
                                            for i in good) / len(good)
-        rep.clean_unchanged_oracle = sum(oracle[i].text == pairs[i].clean
-                                         for i in good) / len(good)
-    rep.sources = Counter(p.source for p in oracle)
-    rep.checks = Counter(p.check.split(":")[0] for p in oracle if p.check)
-    rep.examples = [(pairs[i].corrupted, oracle[i].text, pairs[i].clean) for i in bad[:8]]
+    flagged = [p for p in proposals if p.detection.flagged]
+    rep.sources = Counter(p.source for p in flagged)
+    rep.checks = Counter(e.check for p in flagged for e in p.spans if e.check)
+    rep.examples = [(pairs[i].corrupted, proposals[i].text, pairs[i].clean) for i in bad[:8]]
+    if settings.rewrite.model:
+        from repair.rewrite.model import load_rewriter
+
+        rw = load_rewriter(str(settings.rewrite.model))
+        examples = heldout_spans(rw, n, seed, settings, aliases)
+        rep.spans = span_scores(rw, examples, settings.rewrite.keep_margin)
     return rep
+
+
+def heldout_spans(rw: SpanRewriter, n: int, seed: int, settings: Settings,
+                  aliases: AliasTable, skip: int = 0) -> list[SpanExample]:
+    """``n`` span examples from dev articles, windows cut as the model was trained."""
+    from repair.train.rewriter import RewriterTrainSettings, heldout_examples
+
+    st = RewriterTrainSettings(dev_corpus=str(settings.eval.clean),
+                               context_words=rw.context_words)
+    return heldout_examples(st, n, seed, settings.detect, aliases, skip)
+
+
+def write_calibration(model_dir: str | Path, settings: Settings, aliases: AliasTable,
+                      n: int = 1500, target_keep: float = 0.98) -> dict:
+    """Calibrate the keep margin of the model in ``model_dir`` on dev spans the evaluation
+    does not use, and record it in ``rewriter.json`` beside the model."""
+    import json
+
+    from repair.rewrite.model import SpanRewriter
+
+    rw = SpanRewriter(model_dir)
+    examples = heldout_spans(rw, n, CALIBRATION_SEED, settings, aliases, skip=CALIBRATION_SKIP)
+    margin = calibrate_margin(rw, examples, target_keep)
+    scores = span_scores(rw, examples, margin)
+    meta = {"keep_margin": margin, "context_words": rw.context_words,
+            "calibration": {"target_keep": target_keep, "spans": n, "seed": CALIBRATION_SEED,
+                            "keep": round(scores["keep"], 4), "exact": round(scores["exact"], 4),
+                            "corpus": Path(str(settings.eval.clean)).name,
+                            "sentences_after": CALIBRATION_SKIP}}
+    Path(model_dir, "rewriter.json").write_text(json.dumps(meta, indent=1) + "\n",
+                                                encoding="utf-8")
+    return meta

@@ -1,44 +1,57 @@
-"""A local encoder-decoder checkpoint (``save_pretrained`` directory) used as the rewriter.
+"""The span rewriter: a local encoder-decoder that repairs one marked span at a time.
 
-Any ``AutoModelForSeq2SeqLM`` + ``AutoTokenizer`` directory works; models trained by
-``repair train rewriter`` keep entity placeholders atomic, others are still safe because every
-rewrite is restored and verified (see :mod:`repair.rewrite.entities`).
+Models trained by ``repair train rewriter`` are copy-T5 directories (``model_type: copy_t5``);
+any other ``save_pretrained`` encoder-decoder with a tokenizer also loads, and is then given
+the same span windows. Keep is the default: the unchanged span is scored as a hypothesis too,
+and a repair is used only when its mean log-probability per token beats keeping by the
+model's ``keep_margin`` (calibrated on held-out clean spans, stored in ``rewriter.json``).
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from repair.errors import ModelError
-from repair.rewrite.tokenizer import PLACEHOLDERS
+from repair.rewrite.spans import SPECIAL_TOKENS
 
-__all__ = ["Seq2SeqRewriter", "load_rewriter", "DECODERS"]
+__all__ = ["SpanRepair", "SpanRewriter", "load_rewriter", "DEFAULT_MARGIN", "DEFAULT_CONTEXT"]
 
 log = logging.getLogger(__name__)
 
-DECODERS = ("fast", "greedy", "beam")
+DEFAULT_MARGIN = 1.0  # nats per token; used when a model directory has no calibrated margin
+DEFAULT_CONTEXT = 6  # words of context on each side, when the training config does not say
 
 
-class Seq2SeqRewriter:
-    """Tokenizer + model from a local directory; :meth:`rewrite` turns sentences into rewrites."""
+@dataclass(frozen=True)
+class SpanRepair:
+    text: str  # the repair (equal to the marked span when kept)
+    changed: bool
+    logprob: float  # mean log-probability per token of the model's own repair
+    keep_logprob: float  # ... and of keeping the span
+
+
+class SpanRewriter:
+    """Tokenizer + model from a local directory; :meth:`repair` decides each span."""
 
     def __init__(self, model_dir: str | Path, threads: int | None = None):
         import torch
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
+        import repair.rewrite.copy_model  # noqa: F401  (registers copy_t5 with the Auto classes)
+
         hf_logging.disable_progress_bar()  # a weight-loading bar per job is noise in the CLI
         path = Path(model_dir)
         if not (path / "config.json").is_file():
             raise ModelError(
                 "not a model directory (no config.json); give a save_pretrained folder such as "
-                "models/rewriter-cpu, or train one with `repair train rewriter`",
-                path,
-            )
+                "models/rewriter, or train one with `repair train rewriter`", path)
         if threads:
             torch.set_num_threads(threads)
         try:
@@ -47,69 +60,62 @@ class Seq2SeqRewriter:
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(
                 f"cannot load an encoder-decoder model and tokenizer ({exc}); the directory "
-                "needs config.json, model weights and tokenizer files",
-                path,
-            ) from exc
+                "needs config.json, model weights and tokenizer files", path) from exc
         if not self.model.config.is_encoder_decoder:
             raise ModelError("model is not an encoder-decoder (seq2seq) model", path)
         self.model.eval()
         self.path = path
         self.version = f"{path.name}@{_digest(path)}"
-        ids = [self.tokenizer(p, add_special_tokens=False).input_ids for p in PLACEHOLDERS[:2]]
-        self.atomic_placeholders = all(len(i) == 1 for i in ids)
-        if not self.atomic_placeholders:
-            log.warning("%s: tokenizer splits entity placeholders; expect more fallbacks", path)
+        meta = _meta(path)
+        self.keep_margin = float(meta.get("keep_margin", DEFAULT_MARGIN))
+        self.context_words = int(meta.get("context_words", DEFAULT_CONTEXT))
+        split = [t for t in SPECIAL_TOKENS[:18]
+                 if len(self.tokenizer(t, add_special_tokens=False).input_ids) != 1]
+        if split:
+            log.warning("%s: tokenizer splits %s; expect more kept spans", path, split[:3])
 
-    def encode(self, texts: Sequence[str], max_len: int = 128) -> list[list[int]]:
-        """Token ids with the tokenizer's special tokens (eos), truncated to ``max_len``."""
-        return [
-            ids[:max_len] for ids in self.tokenizer(list(texts), add_special_tokens=True).input_ids
-        ]
+    def _ids(self, texts: Sequence[str], max_len: int) -> list[list[int]]:
+        return [ids[:max_len] for ids in self.tokenizer(list(texts)).input_ids]
 
-    def rewrite(
-        self,
-        sources: Sequence[str],
-        prefixes: Sequence[str] | None = None,
-        *,
-        method: str = "fast",
-        batch_size: int = 16,
-        num_beams: int = 4,
-        max_new_tokens: int = 160,
-        stats: dict | None = None,
-    ) -> list[str]:
-        """Rewrite each source; the output starts with its forced ``prefix`` (if given).
-
-        At most ``max_new_tokens`` (and 1.5 times the input length plus 4) are generated;
-        ``stats`` collects the fast path's decoder passes and emitted tokens.
-        """
+    def repair(self, sources: Sequence[str], spans: Sequence[str], *, margin: float | None = None,
+               batch_size: int = 64, max_new_tokens: int = 32) -> list[SpanRepair]:
+        """The repair of each marked ``spans[i]`` given its window ``sources[i]``: the model's
+        greedy output when it beats keeping the span by ``margin`` (default: the model's)."""
         from repair.rewrite import decode
 
         if not sources:
             return []
-        if method not in DECODERS:
-            raise ValueError(f"method must be one of {DECODERS}, not {method!r}")
-        prefixes = list(prefixes) if prefixes is not None else [""] * len(sources)
-        src_ids = self.encode(sources)
-        pre_ids = [
-            self.tokenizer(p, add_special_tokens=False).input_ids if p else [] for p in prefixes
-        ]
+        margin = self.keep_margin if margin is None else margin
+        src_ids = self._ids(sources, 96)
+        keep_ids = self._ids(spans, max_new_tokens)
         order = sorted(range(len(sources)), key=lambda i: len(src_ids[i]))
-        out: list[str] = [""] * len(sources)
+        out: list[SpanRepair | None] = [None] * len(sources)
         for b in range(0, len(order), batch_size):
             idx = order[b : b + batch_size]
-            s = [src_ids[i] for i in idx]
-            p = [pre_ids[i] for i in idx]
-            # the guard rejects outputs over 1.5x the input length: no need to generate more
-            max_new = min(max_new_tokens, max(len(x) for x in s) * 3 // 2 + 4)
-            if method == "fast":
-                res = decode.copy_decode(self.model, s, p, max_new_tokens=max_new, stats=stats)
-            elif method == "greedy":
-                res = decode.greedy(self.model, s, p, max_new_tokens=max_new)
-            else:
-                res = decode.beam(self.model, s, p, max_new_tokens=max_new, num_beams=num_beams)
-            for i, toks in zip(idx, res, strict=True):
-                out[i] = self.tokenizer.decode(toks, skip_special_tokens=True)
-        return out
+            src = [src_ids[i] for i in idx]
+            limit = min(max_new_tokens, max(len(keep_ids[i]) for i in idx) * 2 + 4)
+            hyps = decode.greedy(self.model, src, max_new_tokens=limit)
+            keeps = decode.score(self.model, src, [keep_ids[i] for i in idx])
+            for i, h, k in zip(idx, hyps, keeps, strict=True):
+                text = self.tokenizer.decode(h.tokens, skip_special_tokens=True).strip()
+                kept = text == spans[i].strip() or h.logprob - k < margin
+                out[i] = SpanRepair(spans[i] if kept else text, not kept, h.logprob, k)
+        return out  # type: ignore[return-value]
+
+
+def _meta(path: Path) -> dict:
+    meta: dict = {}
+    cfg = path / "train_config.yaml"
+    if cfg.exists():
+        import yaml
+
+        data = yaml.safe_load(cfg.read_text(encoding="utf-8")) or {}
+        if "context_words" in data:
+            meta["context_words"] = data["context_words"]
+    f = path / "rewriter.json"
+    if f.exists():
+        meta.update(json.loads(f.read_text(encoding="utf-8")))
+    return meta
 
 
 def _digest(path: Path) -> str:
@@ -123,6 +129,6 @@ def _digest(path: Path) -> str:
 
 
 @functools.lru_cache(maxsize=4)
-def load_rewriter(model_dir: str) -> Seq2SeqRewriter:
+def load_rewriter(model_dir: str) -> SpanRewriter:
     """The rewriter in ``model_dir``, loaded once per process."""
-    return Seq2SeqRewriter(model_dir)
+    return SpanRewriter(model_dir)

@@ -1,59 +1,65 @@
 """Proposals: one per segment; flagged segments get a repair, the others stay as they are.
 
-Without a model the repair is deterministic alias canonicalisation (``alias-v1``): every known
-variant becomes its canonical form and nothing else changes. With a seq2seq model
-(``rewrite.model``) only flagged sentences go to the model, with entities protected by
-placeholders and, when ``focus`` is on, the clean text before the first flagged span forced
-unchanged. Each rewrite is restored, verified (entity constraints) and guarded (degenerate
-output); a rewrite that fails keeps the deterministic proposal and says why in ``check``.
+Deterministic first: every alias variant becomes its canonical form, every known calque with a
+suggestion (``rewrite.calques``) becomes the suggestion, and English dates take their
+Vietnamese form (``alias-v1``). With a span
+rewriter (``rewrite.model``), each flagged span that is not an alias or calque is then given
+to the model in a short window (see :mod:`repair.rewrite.spans`), entities as placeholders;
+the model's repair replaces the span only when it beats keeping it, keeps every placeholder
+of the span, and passes the guard. The repaired sentence is restored and verified (every
+canonical form present, no variant left); a sentence that fails keeps the deterministic
+proposal and says why in ``check``. Text outside flagged spans is never changed by the model.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from repair.aliases import AliasMatch, AliasTable, canonicalize
+from repair.aliases import AliasMatch, AliasTable, load_calque_table
 from repair.detect import Detection
 
-_TOKEN_RE = re.compile(r"\S+")
-
-__all__ = ["RewriteSettings", "Proposal", "propose", "edit_ratio", "ALIAS_MODEL", "SOURCES"]
+__all__ = ["RewriteSettings", "Proposal", "SpanEdit", "propose", "edit_ratio", "ALIAS_MODEL",
+           "SOURCES", "fixed_matches", "apply_fixed", "model_spans"]
 
 log = logging.getLogger(__name__)
 
 ALIAS_MODEL = "alias-v1"
-# proposal sources: "unchanged", "alias" (canonicalisation), "model" (verified rewrite),
-# "fallback" (the model's rewrite broke an entity constraint: canonicalisation instead),
-# "guard" (the rewrite was degenerate: canonicalisation instead)
-SOURCES = ("unchanged", "alias", "model", "fallback", "guard")
+# proposal sources: "unchanged", "alias" (canonicalisation), "calque" (a known calque's
+# suggestion), "rule" (an English date put in Vietnamese form), "model" (the rewriter changed a
+# span), "fallback" (the repaired sentence broke an entity constraint: the deterministic
+# proposal instead), "guard" (it was degenerate: the deterministic proposal instead)
+SOURCES = ("unchanged", "alias", "calque", "rule", "model", "fallback", "guard")
+_PH_RE = re.compile(r"<ent\d+>")
 
 
 @dataclass(frozen=True)
 class RewriteSettings:
-    model: str | None = None  # seq2seq model directory; None = alias canonicalisation only
+    model: str | None = None  # span rewriter directory; None = deterministic proposals only
+    calques: str | None = "configs/calques.tsv"  # known calques proposed like alias rows
+    dates: bool = True  # English dates take their Vietnamese form ("June 5" -> "ngày 5/6")
     max_edit_ratio: float = 0.5  # proposals that change more are marked low-confidence
-    decoding: str = "fast"  # fast (input-copy speculative, = greedy) | greedy | beam
-    num_beams: int = 4
-    batch_size: int = 16
-    # what the model may change: "window" = only windows of ``window_words`` words around the
-    # flagged non-alias spans (the rest of the sentence is kept by construction), "prefix" =
-    # the sentence with the text before the first flagged span forced, "none" = the sentence
-    focus: str = "window"
-    window_words: int = 6
-    guard_max_edit_ratio: float = 0.5  # model rewrites changing more than this are rejected
+    keep_margin: float | None = None  # nats/token a repair must beat keeping by (None = model's)
+    context_words: int | None = None  # window words each side (None = as the model was trained)
+    batch_size: int = 64
+    max_new_tokens: int = 32  # generation cap per span
+    guard_max_edit_ratio: float = 0.5  # repaired sentences changing more than this are rejected
     guard_min_length_ratio: float = 0.6
     guard_max_length_ratio: float = 1.5
-    max_new_tokens: int = 160  # generation cap per sentence
 
-    def __post_init__(self) -> None:
-        if self.decoding not in ("fast", "greedy", "beam"):
-            raise ValueError("rewrite.decoding must be fast, greedy or beam")
-        if self.focus not in ("window", "prefix", "none"):
-            raise ValueError("rewrite.focus must be window, prefix or none")
+
+@dataclass(frozen=True)
+class SpanEdit:
+    start: int  # offsets in the segment text
+    end: int
+    category: str
+    text: str
+    repair: str  # equal to ``text`` when the span was kept
+    check: str = ""  # why the model's repair was not used ("keep", "placeholders", a guard reason)
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,7 @@ class Proposal:
     low_confidence: bool
     replacements: tuple[AliasMatch, ...] = ()
     check: str = ""  # why a model rewrite was not used: guard reason or "entities: ..."
+    spans: tuple[SpanEdit, ...] = ()  # the spans the model was asked about
 
     @property
     def changed(self) -> bool:
@@ -80,161 +87,180 @@ def edit_ratio(a: str, b: str) -> float:
     return round(1.0 - sm.ratio(), 4)
 
 
-def _alias_proposal(det: Detection, settings: RewriteSettings, aliases: AliasTable,
-                    model: str = ALIAS_MODEL, source: str | None = None,
-                    check: str = "") -> Proposal:
+@functools.lru_cache(maxsize=16)
+def _calques(path: str | None) -> AliasTable:
+    return load_calque_table(path) if path else AliasTable()
+
+
+def _table(settings: RewriteSettings, aliases: AliasTable) -> AliasTable:
+    """The alias rows and the known calques, matched together (aliases first)."""
+    calques = _calques(settings.calques)
+    return AliasTable(aliases.rows + calques.rows) if len(calques) else aliases
+
+
+def fixed_matches(text: str, table: AliasTable, dates: bool = True) -> list[AliasMatch]:
+    """The deterministic repairs of ``text``: alias variants and known calques (``table``),
+    then English dates where neither matched, left to right."""
+    from repair.rewrite.dates import find_dates
+
+    found = table.find(text)
+    if dates:
+        found += [d for d in find_dates(text)
+                  if not any(d.start < m.end and m.start < d.end for m in found)]
+    return sorted(found, key=lambda m: m.start)
+
+
+def apply_fixed(text: str, table: AliasTable, dates: bool = True,
+                ) -> tuple[str, list[AliasMatch]]:
+    """``text`` with every deterministic repair applied, and the matches."""
+    matches = fixed_matches(text, table, dates)
+    pieces, pos = [], 0
+    for m in matches:
+        pieces += [text[pos : m.start], m.canonical]
+        pos = m.end
+    return "".join(pieces) + text[pos:], matches
+
+
+def _source(matches: Iterable[AliasMatch]) -> str:
+    types = {m.type for m in matches}
+    for kind in ("calque", "date"):
+        if kind in types:
+            return "calque" if kind == "calque" else "rule"
+    return "alias" if types else "unchanged"
+
+
+def _fixed(det: Detection, settings: RewriteSettings, table: AliasTable,
+           model: str = ALIAS_MODEL, source: str | None = None, check: str = "",
+           spans: tuple[SpanEdit, ...] = ()) -> Proposal:
     text = det.segment.text
-    new, matches = canonicalize(text, aliases)
+    new, matches = apply_fixed(text, table, settings.dates)
     ratio = edit_ratio(text, new)
-    src = source or ("alias" if matches else "unchanged")
-    return Proposal(det, new, src, model, ratio, ratio > settings.max_edit_ratio,
-                    tuple(matches), check)
-
-
-def focus_cut(det: Detection, prot) -> int:
-    """Original-text offset up to which the sentence is forced unchanged: the last space before
-    the first flagged span (0 = nothing forced)."""
-    text = det.segment.text
-    if not det.spans:
-        return 0
-    cut = min(s.start for s in det.spans)
-    while True:
-        cut = max(0, text.rfind(" ", 0, cut))
-        inside = [s for s in prot.slots if s.start < cut < s.end]
-        if not inside:
-            return cut
-        cut = inside[0].start
-
-
-def _fit(source: str, output: str) -> str:
-    """A window's rewrite, without sentence-final punctuation or a capital the model adds
-    to a window that is not a whole sentence."""
-    out = output.strip()
-    if out and out[-1] in ".!?" and source and source[-1] not in ".!?":
-        out = out[:-1].rstrip()
-    if out and source and source[0].islower() and out[0].isupper() and out[0].lower() == source[0]:
-        out = out[0].lower() + out[1:]
-    return out
-
-
-def focus_windows(det: Detection, prot, words: int) -> list[tuple[int, int]]:
-    """Original-text ranges the model may rewrite: each flagged span other than an alias
-    (aliases are handled by placeholders) widened by ``words`` words on each side, never
-    cutting an entity, merged where they touch. Empty when only aliases were flagged."""
-    text = det.segment.text
-    toks = [(m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
-    out: list[tuple[int, int]] = []
-    for sp in sorted(det.spans, key=lambda x: x.start):
-        if sp.category == "alias" or sp.end <= sp.start:
-            continue
-        inside = [i for i, (a, b) in enumerate(toks) if a < sp.end and sp.start < b]
-        if not inside:
-            continue
-        a = toks[max(0, inside[0] - words)][0]
-        b = toks[min(len(toks) - 1, inside[-1] + words)][1]
-        changed = True
-        while changed:
-            changed = False
-            for slot in prot.slots:
-                if slot.start < a < slot.end or slot.start < b < slot.end:
-                    a, b = min(a, slot.start), max(b, slot.end)
-                    changed = True
-        if out and a <= out[-1][1] + 1:
-            out[-1] = (out[-1][0], max(b, out[-1][1]))
-        else:
-            out.append((a, b))
-    return out
+    return Proposal(det, new, source or _source(matches), model, ratio,
+                    ratio > settings.max_edit_ratio, tuple(matches), check, spans)
 
 
 def propose(
     detections: Iterable[Detection], settings: RewriteSettings, aliases: AliasTable
 ) -> Iterator[Proposal]:
     """One proposal per detection: flagged segments are repaired, others left as they are."""
-    dets = list(detections)
+    table = _table(settings, aliases)
     if not settings.model:
-        for det in dets:
+        for det in detections:
             if det.flagged:
-                yield _alias_proposal(det, settings, aliases)
+                yield _fixed(det, settings, table)
             else:
                 yield Proposal(det, det.segment.text, "unchanged", ALIAS_MODEL, 0.0, False)
         return
-    yield from _propose_with_model(dets, settings, aliases)
+    yield from _propose_with_model(list(detections), settings, table)
+
+
+def model_spans(det: Detection, prot) -> list[tuple[int, int, str]]:
+    """Original-text ranges the model is asked about: the flagged spans that are not alias or
+    calque matches, grown to whole entities they touch, trimmed of spaces, overlaps merged."""
+    text = det.segment.text
+    out: list[tuple[int, int, str]] = []
+    for sp in sorted(det.spans, key=lambda s: (s.start, -s.end)):
+        a, b = sp.start, sp.end
+        if sp.category == "alias" or b <= a:
+            continue
+        if any(s.start <= a and b <= s.end for s in prot.slots):
+            continue  # inside an entity or a known calque: handled deterministically
+        for s in prot.slots:
+            if s.start < b and a < s.end:
+                a, b = min(a, s.start), max(b, s.end)
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if b <= a:
+            continue
+        if out and a < out[-1][1]:
+            out[-1] = (out[-1][0], max(b, out[-1][1]), out[-1][2])
+        else:
+            out.append((a, b, sp.category))
+    return out
+
+
+def _check_span(span: str, repair: str) -> str:
+    """Why a span repair cannot be used ("" = usable)."""
+    from repair.rewrite.guard import span_problem
+
+    if sorted(_PH_RE.findall(span)) != sorted(_PH_RE.findall(repair)):
+        return "placeholders"
+    return span_problem(span, repair)
 
 
 def _propose_with_model(
-    dets: list[Detection], settings: RewriteSettings, aliases: AliasTable
+    dets: list[Detection], settings: RewriteSettings, table: AliasTable
 ) -> Iterator[Proposal]:
     from repair.rewrite.entities import protect, restore, verify
     from repair.rewrite.guard import GuardLimits, check_rewrite
     from repair.rewrite.model import load_rewriter
+    from repair.rewrite.spans import make_window, unmap_placeholders
 
     rw = load_rewriter(str(settings.model))
+    words = settings.context_words if settings.context_words is not None else rw.context_words
     limits = GuardLimits(settings.guard_min_length_ratio, settings.guard_max_length_ratio,
                          settings.guard_max_edit_ratio)
-    jobs = {}  # detection index -> Protected
-    parts: dict[int, list[tuple[int, int]]] = {}  # protected-text ranges given to the model
-    calls: list[tuple[int, int, str, str]] = []  # (detection, range index, source, prefix)
+    jobs: dict[int, tuple] = {}  # detection -> (Protected, [(start, end, category, window)])
+    windows = []
     for i, det in enumerate(dets):
         if not det.flagged:
             continue
-        prot = protect(det.segment.text, aliases)
+        prot = protect(det.segment.text, table,
+                       fixed_matches(det.segment.text, table, settings.dates))
         if prot is None:
             continue
-        jobs[i] = prot
-        if settings.focus == "window":
-            wins = focus_windows(det, prot, settings.window_words)
-            ranges = [(prot.to_protected(a), prot.to_protected(b)) for a, b in wins]
-            parts[i] = ranges
-            calls += [(i, k, prot.text[a:b], "") for k, (a, b) in enumerate(ranges)]
-        else:
-            cut = focus_cut(det, prot) if settings.focus == "prefix" else 0
-            parts[i] = [(0, len(prot.text))]
-            calls.append((i, 0, prot.text, prot.text[: prot.to_protected(cut)] if cut else ""))
-    outputs = rw.rewrite([c[2] for c in calls], [c[3] for c in calls],
-                         method=settings.decoding, batch_size=settings.batch_size,
-                         num_beams=settings.num_beams, max_new_tokens=settings.max_new_tokens)
-    done: dict[int, dict[int, str]] = {}
-    for (i, k, _, _), out in zip(calls, outputs, strict=True):
-        done.setdefault(i, {})[k] = out
-    raw, window_check = {}, {}
-    for i, prot in jobs.items():
-        pieces, pos = [], 0
-        for k, (a, b) in enumerate(parts[i]):
-            src, out = prot.text[a:b], _fit(prot.text[a:b], done[i][k])
-            if settings.focus == "window" and i not in window_check:
-                reason = check_rewrite(src, out, edit_ratio(src, out), limits)
-                if reason is not None:
-                    window_check[i] = reason
-            pieces += [prot.text[pos:a], out]
-            pos = b
-        raw[i] = "".join(pieces) + prot.text[pos:]
+        items = []
+        for a, b, cat in model_spans(det, prot):
+            w = make_window(prot.text, prot.to_protected(a), prot.to_protected(b), cat, words)
+            items.append((a, b, cat, w))
+            windows.append(w)
+        jobs[i] = (prot, items)
+    repairs = iter(rw.repair([w.source for w in windows], [w.span for w in windows],
+                             margin=settings.keep_margin, batch_size=settings.batch_size,
+                             max_new_tokens=settings.max_new_tokens))
     for i, det in enumerate(dets):
         text = det.segment.text
         if not det.flagged:
             yield Proposal(det, text, "unchanged", rw.version, 0.0, False)
             continue
         if i not in jobs:
-            yield _alias_proposal(det, settings, aliases, rw.version, "fallback",
-                                  "entities: too many to protect")
+            yield _fixed(det, settings, table, rw.version, "fallback",
+                         "entities: too many to protect")
             continue
-        if not parts[i]:  # only aliases flagged: nothing for the model to do
-            yield _alias_proposal(det, settings, aliases)
+        prot, items = jobs[i]
+        edits, pieces, pos = [], [], 0
+        for a, b, cat, w in items:
+            r = next(repairs)
+            check = "keep" if not r.changed else ""
+            local = unmap_placeholders(r.text, w) if r.changed else None
+            if r.changed and local is None:
+                check = "placeholders"
+            elif r.changed:
+                check = _check_span(prot.text[w.start:w.end], local)
+            new = local if not check else prot.text[w.start:w.end]
+            pieces += [prot.text[pos:w.start], new]
+            pos = w.end
+            shown = _PH_RE.sub(lambda m, slots=prot.slots: slots[int(m.group()[4:-1])].canonical,
+                               new)
+            edits.append(SpanEdit(a, b, cat, text[a:b], text[a:b] if check else shown, check))
+        if not any(not e.check for e in edits):
+            yield _fixed(det, settings, table, rw.version, spans=tuple(edits))
             continue
-        prot = jobs[i]
-        restored = restore(raw[i], prot)
-        problems = ["placeholders not kept"] if restored is None else verify(restored, prot,
-                                                                             aliases)
+        restored = restore("".join(pieces) + prot.text[pos:], prot)
+        problems = (["placeholders not kept"] if restored is None
+                    else verify(restored, prot, table))
         if problems:
-            yield _alias_proposal(det, settings, aliases, rw.version, "fallback",
-                                  "entities: " + "; ".join(problems))
+            yield _fixed(det, settings, table, rw.version, "fallback",
+                         "entities: " + "; ".join(problems), tuple(edits))
             continue
         assert restored is not None
-        baseline, matches = canonicalize(text, aliases)
-        reason = window_check.get(i) or check_rewrite(baseline, restored,
-                                                      edit_ratio(baseline, restored), limits)
+        baseline, matches = apply_fixed(text, table, settings.dates)
+        reason = check_rewrite(baseline, restored, edit_ratio(baseline, restored), limits)
         if reason is not None:
-            yield _alias_proposal(det, settings, aliases, rw.version, "guard", reason)
+            yield _fixed(det, settings, table, rw.version, "guard", reason, tuple(edits))
             continue
         ratio = edit_ratio(text, restored)
-        yield Proposal(det, restored, "model" if restored != text else "unchanged", rw.version,
-                       ratio, ratio > settings.max_edit_ratio, tuple(matches))
+        yield Proposal(det, restored, "model", rw.version, ratio,
+                       ratio > settings.max_edit_ratio, tuple(matches), "", tuple(edits))

@@ -29,10 +29,12 @@ def train_tokenizer(
     *,
     max_sentences: int = 200_000,
     seed: int = 0,
+    symbols: tuple[str, ...] = PLACEHOLDERS,
 ):
     """Train a unigram sentencepiece model on ``sentences`` and return it as an HF tokenizer.
 
-    Writes ``spiece.model`` and the HF tokenizer files into ``out_dir``.
+    Writes ``spiece.model`` and the HF tokenizer files into ``out_dir``. ``symbols`` (entity
+    placeholders, span markers, tags) are single tokens that are never split.
     """
     import sentencepiece as spm
 
@@ -49,7 +51,7 @@ def train_tokenizer(
         byte_fallback=True,
         normalization_rule_name="identity",
         remove_extra_whitespaces=False,
-        user_defined_symbols=list(PLACEHOLDERS),
+        user_defined_symbols=list(symbols),
         pad_id=0,
         eos_id=1,
         unk_id=2,
@@ -60,12 +62,12 @@ def train_tokenizer(
         hard_vocab_limit=False,
         minloglevel=2,
     )
-    tok = spm_to_hf(prefix.with_suffix(".model"))
+    tok = spm_to_hf(prefix.with_suffix(".model"), symbols)
     tok.save_pretrained(str(out_dir))
     return tok
 
 
-def spm_to_hf(model_file: str | Path):
+def spm_to_hf(model_file: str | Path, symbols: tuple[str, ...] = PLACEHOLDERS):
     """Wrap a sentencepiece unigram model as a ``PreTrainedTokenizerFast`` (no protobuf needed)."""
     import sentencepiece as spm
     from tokenizers import AddedToken, Tokenizer, decoders, models, normalizers, pre_tokenizers
@@ -90,5 +92,5 @@ def spm_to_hf(model_file: str | Path):
         eos_token=eos,
         unk_token=sp.id_to_piece(sp.unk_id()),
     )
-    tok.add_tokens([AddedToken(p, normalized=False, special=False) for p in PLACEHOLDERS])
+    tok.add_tokens([AddedToken(p, normalized=False, special=False) for p in symbols])
     return tok

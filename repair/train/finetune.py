@@ -1,19 +1,23 @@
-"""Fine-tune a rewriter on reviewers' accepted and edited decisions, and measure the effect.
+"""Fine-tune the span rewriter on reviewers' decisions, and measure the effect.
 
-Data flow: queue -> accepted/edited items (machine text -> final text) -> a ``datasets``
-dataset split by document (held-out documents never train) -> training pairs with entity
-placeholders exactly as inference makes them -> mixed with replay pairs (synthetic and copy
-pairs from the clean corpus, as the base model was trained) so the model does not forget ->
-the base and the new model evaluated on the held-out edits and on the labelled seed file.
+Data flow: queue -> accepted and edited items (machine text -> final text) -> a ``datasets``
+dataset split by document (held-out documents never train) -> span examples in exactly the
+form inference makes them: the differences between the machine text (entities, calques and
+dates as placeholders) and the final text are the spans and their repairs; the unchanged words
+of reviewed sentences give keep examples -> mixed with replay examples from the base model's
+recipe so older skills stay -> the base and the new model measured on the held-out edits and
+on the labelled seed file. The new model's keep margin is recalibrated on dev spans.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 import logging
 import math
 import random
+import re
 import shutil
 import time
 from collections.abc import Sequence
@@ -23,37 +27,31 @@ from pathlib import Path
 from repair.aliases import AliasTable
 from repair.errors import ConfigError, InputError, ModelError
 from repair.text import corpus_sentences
+from repair.train.rewriter_data import SpanExample
 
-__all__ = [
-    "FinetuneSettings",
-    "FinetuneReport",
-    "edit_dataset",
-    "edit_pairs",
-    "window_pairs",
-    "finetune",
-    "rewrite_whole",
-]
+__all__ = ["FinetuneSettings", "FinetuneReport", "edit_dataset", "edit_examples", "finetune",
+           "changed_regions"]
 
 log = logging.getLogger(__name__)
+_TOKEN = re.compile(r"\S+")
+_PH = re.compile(r"<ent\d+>")
 
 
 @dataclass(frozen=True)
 class FinetuneSettings:
-    lr: float = 3e-4
-    epochs: int = 10
-    batch_size: int = 16
-    replay_per_edit: float = 1.0  # replay pairs per edit pair in every epoch
+    lr: float = 5e-4
+    epochs: int = 8
+    batch_size: int = 32
+    replay_per_edit: float = 2.0  # replay examples per edit example in every epoch
+    keep_per_sentence: int = 1  # keep examples from the unchanged words of each reviewed item
     warmup_steps: int = 10
-    max_len: int = 64
-    threads: int = 2
+    threads: int = 1
     seed: int = 0
     corpus: str = "../shared/data/corpus/train.jsonl.gz"  # replay source
     replay_sentences: int = 20_000
     max_minutes: float = 14.0  # stop training (and keep what was learned) after this long
     heldout_splits: tuple[str, ...] = ("test",)  # export.split_of splits held out of training
-    # also train on the windows around each change, as production rewrites windows of
-    # rewrite.window_words words around flagged spans; 0 = whole sentences only
-    window_words: int = 6
+    calibrate_spans: int = 600  # dev spans for the new model's keep margin (0 = parent's)
 
 
 @dataclass
@@ -65,6 +63,7 @@ class FinetuneReport:
     replay_pairs: int
     steps: int
     seconds: float
+    examples_train: int = 0
     before: dict = field(default_factory=dict)
     after: dict = field(default_factory=dict)
 
@@ -73,120 +72,137 @@ class FinetuneReport:
 
 
 def edit_dataset(rows: Sequence[dict], heldout_splits: Sequence[str] = ("test",)):
-    """The reviewed edits as a ``datasets.DatasetDict`` with ``train`` and ``heldout`` splits,
-    split by document (``repair.export.split_of``)."""
+    """The reviewed items as a ``datasets.DatasetDict`` with ``train`` and ``heldout`` splits,
+    split by document (``repair.export.split_of``); ``changed`` marks real edits."""
     from datasets import Dataset, DatasetDict
 
     from repair.export import split_of
 
     cols = ("id", "doc_id", "machine_text", "proposal", "final_text", "reviewer", "model")
-    keep = [r for r in rows if r["final_text"] and r["final_text"] != r["machine_text"]]
     parts: dict[str, list[dict]] = {"train": [], "heldout": []}
-    for r in keep:
+    for r in rows:
+        if not r["final_text"]:
+            continue
         part = "heldout" if split_of(r["doc_id"]) in heldout_splits else "train"
-        parts[part].append({c: r[c] for c in cols})
-    return DatasetDict({k: Dataset.from_list(v, features=None) if v else
-                        Dataset.from_dict({c: [] for c in cols}) for k, v in parts.items()})
+        cats = r.get("categories") or []
+        parts[part].append({**{c: r[c] for c in cols},
+                            "changed": r["final_text"] != r["machine_text"],
+                            "category": cats[0] if len(cats) == 1 else "unk"})
+    names = (*cols, "changed", "category")
+    return DatasetDict({k: Dataset.from_list(v) if v else Dataset.from_dict({c: [] for c in names})
+                        for k, v in parts.items()})
 
 
-def window_pairs(src: str, tgt: str, words: int) -> list[tuple[str, str]]:
-    """The changed regions of an edit with ``words`` unchanged words of context on each side,
-    as (source window, target window): what the rewriter sees in production, where it gets
-    only windows around flagged spans (``rewrite.focus: window``)."""
-    import difflib
-    import re
-
-    a = [(m.start(), m.end()) for m in re.finditer(r"\S+", src)]
-    b = [(m.start(), m.end()) for m in re.finditer(r"\S+", tgt)]
+def changed_regions(src: str, tgt: str) -> list[tuple[int, int, str]]:
+    """Where ``tgt`` differs from ``src``, word by word: ``(start, end, replacement)`` in
+    ``src`` offsets. An insertion or a deletion takes the word before it (or after, at the
+    start), so every region marks at least one word and has a replacement, as synthetic
+    duplications do."""
+    a = [(m.start(), m.end()) for m in _TOKEN.finditer(src)]
+    b = [(m.start(), m.end()) for m in _TOKEN.finditer(tgt)]
     sm = difflib.SequenceMatcher(a=[src[x:y] for x, y in a], b=[tgt[x:y] for x, y in b],
                                  autojunk=False)
     out = []
-    for group in sm.get_grouped_opcodes(words):
-        i1, i2, j1, j2 = group[0][1], group[-1][2], group[0][3], group[-1][4]
-        s_win = src[a[i1][0] : a[i2 - 1][1]] if i2 > i1 else ""
-        t_win = tgt[b[j1][0] : b[j2 - 1][1]] if j2 > j1 else ""
-        if s_win and (s_win, t_win) != (src, tgt):
-            out.append((s_win, t_win))
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == "equal":
+            continue
+        if i1 == i2 or j1 == j2:  # an insertion or a deletion: absorb a neighbouring word
+            if i1 > 0 and j1 > 0:
+                i1, j1 = i1 - 1, j1 - 1
+            elif i2 < len(a) and j2 < len(b):
+                i2, j2 = i2 + 1, j2 + 1
+            if i1 == i2:
+                continue
+        rep = tgt[b[j1][0] : b[j2 - 1][1]] if j2 > j1 else ""
+        out.append((a[i1][0], a[i2 - 1][1], rep))
     return out
 
 
-def edit_pairs(sources: Sequence[str], targets: Sequence[str], aliases: AliasTable,
-               window_words: int = 0) -> list[tuple[str, str]]:
-    """(model input, model target) pairs: entities in placeholders on both sides, the way
-    inference protects them (``repair.rewrite.entities.protect``); with ``window_words``,
-    also the windows around each change (see ``window_pairs``)."""
-    from repair.rewrite.entities import protect
+def _to_placeholders(final: str, prot) -> str | None:
+    """``final`` with each protected entity's canonical form put back as its placeholder, left
+    to right; None when the reviewer removed or changed one."""
     from repair.rewrite.tokenizer import placeholder
 
-    out = []
-    for src, tgt in zip(sources, targets, strict=True):
-        prot = protect(src, aliases)
-        if prot is None:
-            continue
-        target, ok = tgt, True
-        for i, slot in enumerate(prot.slots):
-            if slot.canonical not in target:
-                ok = False
-                break
-            target = target.replace(slot.canonical, placeholder(i), 1)
-        pair = (prot.text, target) if ok else (src, tgt)
-        out.append(pair)
-        if window_words:
-            out.extend(window_pairs(*pair, window_words))
-    return out
+    out, pos = [], 0
+    for i, slot in enumerate(prot.slots):
+        k = final.find(slot.canonical, pos)
+        if k < 0:
+            return None
+        out += [final[pos:k], placeholder(i)]
+        pos = k + len(slot.canonical)
+    return "".join(out) + final[pos:]
 
 
-def _replay(base_dir: Path, n: int, settings: FinetuneSettings):
-    """A stream of synthetic and copy pairs like the base model's training data."""
+def edit_examples(machine: Sequence[str], final: Sequence[str], categories: Sequence[str],
+                  table: AliasTable, context_words: int, keep_per_sentence: int = 1,
+                  seed: int = 0) -> tuple[list[SpanExample], list[SpanExample]]:
+    """(repair examples, keep examples) from reviewed sentences, windows cut as inference
+    cuts them (entities, calques and dates as placeholders)."""
+    from repair.rewrite.entities import protect
+    from repair.rewrite.propose import fixed_matches
+    from repair.rewrite.spans import make_window
+    from repair.train.rewriter_data import random_span
+
+    rng = random.Random(seed)
+    repairs, keeps = [], []
+    for src, tgt, cat in zip(machine, final, categories, strict=True):
+        prot = protect(src, table, fixed_matches(src, table))
+        text, target = (prot.text, _to_placeholders(tgt, prot)) if prot else (src, None)
+        if target is None:
+            text, target = src, tgt
+        regions = changed_regions(text, target)
+        for a, b, rep in regions:
+            w = make_window(text, a, b, cat, context_words)
+            local = {p: f"<ent{i}>" for i, p in enumerate(w.placeholders)}
+            rep = _PH.sub(lambda m, local=local: local.get(m.group(), m.group()), rep)
+            repairs.append(SpanExample(w.source, rep, "edit", "repair"))
+        for _ in range(keep_per_sentence):
+            for _attempt in range(8):  # a span of unchanged words, if the sentence has one
+                span = random_span(text, rng)
+                if span and not any(span[0] < b and a < span[1] for a, b, _ in regions):
+                    w = make_window(text, span[0], span[1], cat, context_words)
+                    keeps.append(SpanExample(w.source, w.span, "keep", "keep"))
+                    break
+    return repairs, keeps
+
+
+def _replay(base_dir: Path, n: int, settings: FinetuneSettings) -> list[SpanExample]:
+    """Examples like the base model's training data (synthetic repairs and keeps)."""
     import yaml
 
-    from repair.train.rewriter import PairStream, RewriterTrainSettings
+    from repair.train.rewriter import RewriterTrainSettings, _stream
 
     cfg_path = base_dir / "train_config.yaml"
     names = {f.name for f in dataclasses.fields(RewriterTrainSettings)}
     data = yaml.safe_load(cfg_path.read_text(encoding="utf-8")) if cfg_path.exists() else {}
     base_st = RewriterTrainSettings(**{k: v for k, v in (data or {}).items() if k in names})
-    base_st = dataclasses.replace(base_st, corpus=settings.corpus, seed=settings.seed + 1)
-    # the head of the corpus is enough for a few thousand replay pairs
     sentences = corpus_sentences(settings.corpus, max_words=base_st.max_words,
                                  limit=settings.replay_sentences * 4)
     random.Random(settings.seed).shuffle(sentences)
-    stream = PairStream(sentences[: settings.replay_sentences], base_st)
+    stream = _stream(sentences[: settings.replay_sentences], [], base_st, settings.seed + 1,
+                     settings.seed + 1)
     return [stream.example(g) for g in range(n)]
 
 
-# --------------------------------------------------------------------------- model use
+def _context_words(model_dir: Path) -> int:
+    from repair.rewrite.model import DEFAULT_CONTEXT, _meta
+
+    return int(_meta(model_dir).get("context_words", DEFAULT_CONTEXT))
 
 
-def rewrite_whole(model_dir: str | Path, texts: Sequence[str], aliases: AliasTable) -> list[str]:
-    """Each text rewritten whole by the model (entities protected and restored; the text
-    itself where protection or restoration fails), with the fast decoder."""
-    from repair.rewrite.entities import protect, restore
-    from repair.rewrite.model import Seq2SeqRewriter
-
-    rw = Seq2SeqRewriter(model_dir)
-    prots = [protect(t, aliases) for t in texts]
-    outs = rw.rewrite([p.text if p else t for p, t in zip(prots, texts, strict=True)])
-    result = []
-    for t, p, o in zip(texts, prots, outs, strict=True):
-        restored = restore(o, p) if p else None
-        result.append(restored if restored is not None else t)
-    return result
+# --------------------------------------------------------------------------- measurement
 
 
-def _score_edits(model_dir: Path, sources: Sequence[str], finals: Sequence[str],
-                 aliases: AliasTable) -> dict:
-    if not sources:
-        return {"heldout_edits": 0}
-    from repair.rewrite.heldout import chrf
+def _score_edits(model_dir: Path, repairs: list[SpanExample], keeps: list[SpanExample]) -> dict:
+    if not repairs:
+        return {"heldout_edit_spans": 0}
+    from repair.rewrite.heldout import span_scores
+    from repair.rewrite.model import SpanRewriter
 
-    outs = rewrite_whole(model_dir, sources, aliases)
-    return {
-        "heldout_edits": len(sources),
-        "heldout_exact": round(sum(o == f for o, f in zip(outs, finals, strict=True))
-                               / len(sources), 4),
-        "heldout_chrf": round(chrf(outs, list(finals)), 2),
-    }
+    s = span_scores(SpanRewriter(model_dir), repairs + keeps)
+    return {"heldout_edit_spans": len(repairs),
+            "heldout_edit_exact": round(s["exact"], 4),
+            "heldout_keep": round(s["keep"], 4)}
 
 
 def _score_seed_dev(model_dir: Path, run_settings, aliases: AliasTable) -> dict:
@@ -215,15 +231,16 @@ def _score_seed_dev(model_dir: Path, run_settings, aliases: AliasTable) -> dict:
 # --------------------------------------------------------------------------- training
 
 
-def _train(base_dir: Path, out_dir: Path, edits: list[tuple[str, str]],
-           replay: list[tuple[str, str]], settings: FinetuneSettings) -> tuple[int, float, float]:
+def _train(base_dir: Path, out_dir: Path, edits: list[SpanExample], replay: list[SpanExample],
+           settings: FinetuneSettings) -> tuple[int, float, float]:
     import copy
 
     import torch
     from tqdm import tqdm
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
-    from repair.train.rewriter import collate
+    import repair.rewrite.copy_model  # noqa: F401  (registers copy_t5)
+    from repair.train.rewriter_data import collate
 
     torch.manual_seed(settings.seed)
     if settings.threads:
@@ -245,8 +262,7 @@ def _train(base_dir: Path, out_dir: Path, edits: list[tuple[str, str]],
         data = list(edits) + chunk
         rng.shuffle(data)
         for b in range(0, len(data), settings.batch_size):
-            batch = collate(data[b : b + settings.batch_size], tok, settings.max_len)
-            loss = model(**batch).loss
+            loss = model(**collate(data[b : b + settings.batch_size], tok, 64, 32)).loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
@@ -282,6 +298,8 @@ def finetune(
 ) -> FinetuneReport:
     """Fine-tune the model in ``base_dir`` on reviewed rows (``repair.export`` rows, accepted
     and edited) and write it to ``out_dir`` with a model card of before/after figures."""
+    from repair.rewrite.propose import _table
+
     base, out = Path(base_dir), Path(out_dir)
     if not (base / "config.json").exists():
         raise ModelError("base model directory has no config.json", base)
@@ -289,24 +307,39 @@ def finetune(
         raise ConfigError("--out must differ from --base: the parent model is kept as it was")
     ds = edit_dataset(rows, settings.heldout_splits)
     train, held = ds["train"], ds["heldout"]
-    if len(train) == 0:
+    if sum(train["changed"]) == 0:
         raise InputError("no accepted or edited items to learn from in the queue")
-    edits = edit_pairs(train["machine_text"], train["final_text"], aliases,
-                       settings.window_words)
+    table = _table(run_settings.rewrite, aliases) if run_settings is not None else aliases
+    words = _context_words(base)
+
+    def examples(part):
+        return edit_examples(part["machine_text"], part["final_text"], part["category"], table,
+                             words, settings.keep_per_sentence, settings.seed)
+
+    repairs, keeps = examples(train)
+    edits = repairs + keeps
     replay = _replay(base, max(1, round(len(edits) * settings.replay_per_edit))
                      * settings.epochs, settings)
-    log.info("fine-tuning on %d edits + %d replay pairs", len(edits), len(replay))
-    report = FinetuneReport(str(out), str(base), len(train), len(held), len(replay), 0, 0.0)
-    report.before = _score_edits(base, held["machine_text"], held["final_text"], aliases)
+    log.info("fine-tuning on %d edit spans + %d keep spans + %d replay examples",
+             len(repairs), len(keeps), len(replay))
+    report = FinetuneReport(str(out), str(base), sum(train["changed"]), sum(held["changed"]),
+                            len(replay), 0, 0.0, len(edits))
+    held_repairs, held_keeps = examples(held)
+    report.before = _score_edits(base, held_repairs, held_keeps)
     if run_settings is not None:
         report.before.update(_score_seed_dev(base, run_settings, aliases))
     report.steps, report.seconds, loss = _train(base, out, edits, replay, settings)
-    report.after = _score_edits(out, held["machine_text"], held["final_text"], aliases)
+    for name in ("train_config.yaml", "spiece.model", "rewriter.json"):
+        if (base / name).exists():  # the replay recipe, tokenizer source, parent's margin
+            shutil.copy(base / name, out / name)
+    if run_settings is not None and settings.calibrate_spans:
+        from repair.rewrite.heldout import write_calibration
+
+        write_calibration(out, run_settings, aliases, settings.calibrate_spans)
+    report.after = _score_edits(out, held_repairs, held_keeps)
     if run_settings is not None:
         report.after.update(_score_seed_dev(out, run_settings, aliases))
     ds.save_to_disk(str(out / "finetune_data"))
-    if (base / "train_config.yaml").exists():  # the replay recipe, for the next fine-tune
-        shutil.copy(base / "train_config.yaml", out / "train_config.yaml")
     (out / "finetune.json").write_text(json.dumps(
         {"parent": str(base), "settings": asdict(settings), "final_loss_ema": round(loss, 4),
          **asdict(report)}, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -317,12 +350,13 @@ def finetune(
 def _write_card(out: Path, report: FinetuneReport, settings: FinetuneSettings) -> None:
     keys = sorted(set(report.before) | set(report.after))
     lines = [
-        f"# {out.name}: vi-repair rewriter fine-tuned on reviewed edits",
+        f"# {out.name}: vi-repair span rewriter fine-tuned on reviewed edits",
         "",
         f"- Parent: `{report.parent}`",
-        f"- Data: {report.edits_train} accepted/edited items for training, "
-        f"{report.edits_heldout} held out (by document); {report.replay_pairs} replay pairs "
-        "(synthetic and copy pairs from the clean corpus). The data is in `finetune_data/`.",
+        f"- Data: {report.edits_train} edited items for training, {report.edits_heldout} held "
+        f"out (by document); {report.examples_train} span examples (the reviewers' changes and "
+        f"keep spans from unchanged words) and {report.replay_pairs} replay examples from the "
+        "parent's recipe. The data is in `finetune_data/`.",
         f"- Training: {report.steps} steps in {report.seconds:.0f} s "
         f"(lr {settings.lr}, {settings.epochs} epochs, batch {settings.batch_size}).",
         "",

@@ -5,14 +5,16 @@ The pattern is a calque the synthetic generator never makes: "Chủ tịch nư�
 president, 国家主席) machine-translated word by word as "Chủ tịch quốc gia". The demonstration
 1. takes clean corpus sentences with "Chủ tịch nước" and puts the calque in, split by article
    into a pool for reviewers and a held-out pool;
-2. runs the real pipeline on the reviewers' pool (the calque added to the known-calque list, as
-   a newsroom would after seeing it) and queues every flagged sentence with the base model's
-   proposal;
+2. runs the real pipeline on the reviewers' pool (the calque added to the known-calque list
+   without a suggestion, so that it is flagged and the repair is left to the model) and queues
+   every flagged sentence with the base model's proposal;
 3. simulates reviewers through the real queue: each item is claimed and edited to the clean
    sentence (or accepted where the proposal already is);
 4. fine-tunes the base model on the queue's accepted and edited items;
 5. measures, for the base and the new model, how often the pattern is fixed in held-out
-   sentences and how often clean held-out sentences come back unchanged (no harm).
+   sentences and how often clean held-out sentences come back unchanged (no harm): once with
+   the span given to the model directly ("model": its raw ability, a random span marked in
+   each clean sentence) and once through the production pipeline.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from pathlib import Path
 from repair.aliases import AliasTable
 from repair.errors import InputError
 from repair.text import corpus_sentences
-from repair.train.finetune import FinetuneReport, FinetuneSettings, finetune, rewrite_whole
+from repair.train.finetune import FinetuneReport, FinetuneSettings, finetune
 
 __all__ = ["DemoSettings", "DemoReport", "run_demo"]
 
@@ -53,8 +55,8 @@ class DemoReport:
     n_edits: int
     n_heldout: int
     n_clean: int
-    # model -> share; "whole": the model rewrites whole sentences (its raw ability);
-    # "pipeline": the production path, where the guard keeps bad rewrites out
+    # model -> share; the span given to the model (its raw ability), or "pipeline": the
+    # production path (detector, keep margin, guard)
     fix_rate: dict = field(default_factory=dict)  # held-out sentences with the pattern fixed
     no_harm: dict = field(default_factory=dict)  # clean held-out sentences left unchanged
     pipeline_fix_rate: dict = field(default_factory=dict)
@@ -101,11 +103,32 @@ def _pipeline(work: Path, model: Path, segs: list, ds: DemoSettings, run_setting
     calques = work / "calques.tsv"
     if not calques.exists():
         calques.write_text(Path(run_settings.detect.calques).read_text(encoding="utf-8")
-                           + f"{ds.calque}\t{ds.correct}\t国家主席, added by the newsroom\n",
+                           + f"{ds.calque}\t\t国家主席, flagged by the newsroom\n",
                            encoding="utf-8")
     detect_settings = dataclasses.replace(run_settings.detect, calques=str(calques))
     rewrite_settings = dataclasses.replace(run_settings.rewrite, model=str(model))
     return list(propose(detect(segs, detect_settings, aliases), rewrite_settings, aliases))
+
+
+def _given_spans(model: Path, segs: list, phrase: str | None, run_settings,
+                 aliases: AliasTable) -> list:
+    """Proposals with one span given to the model in each sentence: ``phrase`` where it
+    occurs, else a random word run (what a detector false positive looks like)."""
+    import random
+
+    from repair.detect import Detection, Span
+    from repair.rewrite import propose
+    from repair.train.rewriter_data import random_span
+
+    rng = random.Random(0)
+    dets = []
+    for seg in segs:
+        k = seg.text.find(phrase) if phrase else -1
+        a, b = (k, k + len(phrase)) if k >= 0 else (random_span(seg.text, rng) or (0, 0))
+        cat = "calque" if k >= 0 else "unk"
+        dets.append(Detection(seg, 1.0, True, (Span(a, b, cat, seg.text[a:b], 1.0),)))
+    return list(propose(dets, dataclasses.replace(run_settings.rewrite, model=str(model)),
+                        aliases))
 
 
 def _queue_and_review(work: Path, base: Path, sources: list[str], targets: list[str],
@@ -157,10 +180,10 @@ def run_demo(base_dir: str | Path, work_dir: str | Path, ds: DemoSettings,
     held_segs = [Segment(f"h{i}", f"h{i}", t, 0, len(t), 0) for i, t in enumerate(held_corrupt)]
     clean_segs = [Segment(f"c{i}", f"c{i}", t, 0, len(t), 0) for i, t in enumerate(clean)]
     for name, model in (("base", base), ("fine-tuned", out)):
-        outs = rewrite_whole(model, held_corrupt, aliases)
-        report.fix_rate[name] = share([_fixed(o, ds) for o in outs])
-        outs = rewrite_whole(model, clean, aliases)
-        report.no_harm[name] = share([o == c for o, c in zip(outs, clean, strict=True)])
+        props = _given_spans(model, held_segs, ds.calque, run_settings, aliases)
+        report.fix_rate[name] = share([_fixed(p.text, ds) for p in props])
+        props = _given_spans(model, clean_segs, None, run_settings, aliases)
+        report.no_harm[name] = share([not p.changed for p in props])
         props = _pipeline(work, model, held_segs, ds, run_settings, aliases)
         report.pipeline_fix_rate[name] = share([_fixed(p.text, ds) for p in props])
         props = _pipeline(work, model, clean_segs, ds, run_settings, aliases)
