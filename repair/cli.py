@@ -97,7 +97,9 @@ def run_cmd(
     aliases: AliasOpt = None,
     unit: UnitOpt = None,
     queue: Annotated[Path | None, typer.Option(help="SQLite review queue")] = None,
-    model: Annotated[Path | None, typer.Option(help="seq2seq model directory")] = None,
+    model: Annotated[Path | None, typer.Option(help="rewriter model directory")] = None,
+    queue_all: Annotated[bool, typer.Option(
+        "--queue-all", help="queue every segment, not only changed proposals")] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Detect, propose repairs for flagged segments, and queue them for review."""
@@ -108,7 +110,8 @@ def run_cmd(
         aliases,
         unit,
         config,
-        **{"queue.path": _abs(queue), "rewrite.model": _abs(model)},
+        **{"queue.path": _abs(queue), "rewrite.model": _abs(model),
+           "queue.all": True if queue_all else None},
     )
 
 

@@ -101,6 +101,9 @@ def clean_false_positives(
 def evaluate(gold: str | Path, settings: Settings, aliases: AliasTable) -> EvalReport:
     """Run the pipeline on a gold file (and the detector on held-out clean text) and measure
     detection and proposals."""
+    from repair.rewrite.model import with_learned_patterns
+
+    settings = with_learned_patterns(settings)
     docs = list(read_documents([gold]))
     for d in docs:
         if d.fields.get("label") not in ("artifact", "clean", "unsure"):
@@ -112,7 +115,8 @@ def evaluate(gold: str | Path, settings: Settings, aliases: AliasTable) -> EvalR
         f"detector={detector}"
         f"|threshold={effective_threshold(settings.detect):.4g}|rewriter="
         f"{Path(settings.rewrite.model).name if settings.rewrite.model else 'alias-v1'}"
-        f"|aliases={aliases.digest}|gold={Path(gold).name}({len(docs)})"
+        f"|aliases={aliases.digest}|learned={len(settings.detect.learned)}"
+        f"|gold={Path(gold).name}({len(docs)})"
     )
     rep = EvalReport(signature=sig)
     pos, neg = [], []

@@ -21,9 +21,11 @@ from pathlib import Path
 from repair.aliases import AliasTable, load_alias_tables
 from repair.config import Settings, save_settings
 from repair.detect import Detection, detect
+from repair.errors import ConfigError
 from repair.memory import Memory
 from repair.review import Queue
 from repair.rewrite import Proposal, propose
+from repair.rewrite.model import with_learned_patterns
 from repair.text import read_documents, segment_documents
 
 __all__ = ["JobSummary", "run_job", "load_aliases"]
@@ -109,7 +111,10 @@ def run_job(
     """Run ``detect`` or ``run`` (detect + propose + queue) over input files into ``out``."""
     if mode not in ("detect", "run"):
         raise ValueError(f"mode must be 'detect' or 'run', not {mode!r}")
+    if settings.queue.all and not (mode == "run" and settings.queue.path):
+        raise ConfigError("--queue-all needs a review queue: pass --queue PATH")
     t0 = time.perf_counter()
+    settings = with_learned_patterns(settings)
     aliases = load_aliases(settings, extra_aliases)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -153,7 +158,8 @@ def run_job(
                         )
                         for i, s in enumerate(segments)
                     }
-                    summary.queued_new += queue.add(items, aliases.digest, context, doc.path)  # type: ignore[arg-type]
+                    summary.queued_new += queue.add(items, aliases.digest, context, doc.path,  # type: ignore[arg-type]
+                                                    include_all=settings.queue.all)
         os.replace(tmp, out)
     finally:
         if queue is not None:

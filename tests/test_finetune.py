@@ -20,12 +20,15 @@ def table():
 def test_edit_examples_use_the_inference_windows(table):
     src = "Thủ tướng Ruan Chunfu gặp cuộc gọi lịch sự với Itsunori Onodera hôm nay."
     tgt = "Thủ tướng Nguyễn Xuân Phúc chào xã giao Itsunori Onodera hôm nay."
-    (rep,), (keep,) = edit_examples([src], [tgt], ["calque"], table, context_words=2)
+    (rep, wide), (keep,) = edit_examples([src], [tgt], ["calque"], table, context_words=2)
     assert rep.source == "<c_calque> tướng <ent0> <sp> gặp cuộc gọi lịch sự với </sp> <ent1> hôm"
     assert rep.target == "chào xã giao" and rep.kind == "repair"
+    # the same change with its span grown by a word or two, as a detector may mark it
+    assert "chào xã giao" in wide.target and wide.target != rep.target
     assert keep.kind == "keep" and keep.target in src
     # a reviewer who dropped an entity: the texts are used as they are, no placeholders
-    (rep2,), _ = edit_examples([src], ["Thủ tướng chào xã giao hôm nay."], ["unk"], table, 1)
+    (rep2,), _ = edit_examples([src], ["Thủ tướng chào xã giao hôm nay."], ["unk"], table, 1,
+                               widen=0)
     assert "<ent" not in rep2.source and "Ruan Chunfu" in rep2.source
 
 
@@ -41,7 +44,7 @@ def test_edit_examples_use_the_inference_windows(table):
     ],
 )
 def test_changed_regions(src, tgt, expected):
-    from repair.train.finetune import changed_regions
+    from repair.train.patterns import changed_regions
 
     assert changed_regions(src, tgt) == expected
 
@@ -77,9 +80,11 @@ def test_whole_loop_on_a_tiny_model(tmp_path, tiny_rewriter, settings, aliases,
                           threads=1, calibrate_spans=20)
     rep = run_demo(tiny_rewriter, tmp_path / "demo", ds, ft, settings, aliases)
     assert rep.queued == 6 and rep.finetune.edits_train == 6
-    # each edit gives its span and a keep span; twice as many replay examples each epoch
+    # each edit gives its span, a widened copy and a keep span; twice as many replay examples
     n = rep.finetune.examples_train
-    assert 6 <= n <= 12 and rep.finetune.replay_pairs == 2 * 2 * n
+    assert 12 <= n <= 18 and rep.finetune.replay_pairs == 2 * 2 * n
+    assert any("quốc gia" in p for p in rep.finetune.patterns)  # learned for detection
+    assert "quốc gia" in (tmp_path / "demo" / "model" / "patterns.tsv").read_text()
     assert rep.finetune.steps == 2 * -(-3 * n // 4)  # (edits + replay) / batch 4, 2 epochs
     assert set(rep.fix_rate) == set(rep.pipeline_fix_rate) == {"base", "fine-tuned"}
     assert all(0.0 <= v <= 1.0 for d in (rep.fix_rate, rep.no_harm, rep.pipeline_fix_rate,

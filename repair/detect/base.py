@@ -45,6 +45,7 @@ class DetectSettings:
     # its validation articles), or 0.5 for the rules.
     threshold: float | None = None
     calques: str = "configs/calques.tsv"
+    learned: tuple[str, ...] = ()  # more phrase lists (a fine-tuned model's patterns.tsv)
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     model: str | None = None  # trained detector directory; None = rules only
     span_threshold: float = 0.5  # token probability above which the model marks a span

@@ -203,16 +203,17 @@ def _foreign_tokens(text: str, skip: list[tuple[int, int]]) -> Iterator[tuple[Sp
 
 
 @functools.lru_cache(maxsize=8)
-def _load_calques(path: str) -> tuple[re.Pattern[str] | None, dict[str, str]]:
-    p = Path(path)
-    if not p.exists():
-        raise ConfigError("calque list not found; set detect.calques in the config", p)
+def _load_calques(paths: tuple[str, ...]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
     phrases: dict[str, str] = {}
-    for lineno, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1):
-        if lineno == 1 or not line.strip() or line.startswith("#"):
-            continue
-        cols = line.split("\t")
-        phrases[nfc(cols[0].strip())] = cols[1].strip() if len(cols) > 1 else ""
+    for path in paths:
+        p = Path(path)
+        if not p.exists():
+            raise ConfigError("calque list not found; set detect.calques in the config", p)
+        for lineno, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1):
+            if lineno == 1 or not line.strip() or line.startswith("#"):
+                continue
+            cols = line.split("\t")
+            phrases.setdefault(nfc(cols[0].strip()), cols[1].strip() if len(cols) > 1 else "")
     if not phrases:
         return None, {}
     # Case-sensitive: "Đảng của ông" (his Party) is fine where "đảng của ông" is a calque.
@@ -227,7 +228,7 @@ class RuleDetector:
     def __init__(self, settings: DetectSettings, aliases: AliasTable):
         self.settings = settings
         self.aliases = aliases
-        self.calque_re, self.calques = _load_calques(settings.calques)
+        self.calque_re, self.calques = _load_calques((settings.calques, *settings.learned))
         unknown = set(settings.weights) - set(DEFAULT_WEIGHTS)
         if unknown:
             raise ConfigError(f"unknown detector weight(s) {sorted(unknown)}")

@@ -102,6 +102,7 @@ class QueueSettings:
     path: str | None = None  # SQLite file; None = no queue
     busy_timeout_ms: int = 30_000
     claim_ttl_s: float = 900.0  # a claimed item returns to the pool after this long
+    all: bool = False  # queue every segment, not only changed proposals (`run --queue-all`)
 
 
 @dataclass(frozen=True)
@@ -287,9 +288,11 @@ class Queue:
         context: dict[str, tuple[str, str]] | None = None,
         doc_path: str | Path = "",
         include_unchanged: bool = False,
+        include_all: bool = False,
     ) -> int:
         """Insert proposals that change their text (with ``include_unchanged``, also flagged
-        segments whose proposal leaves them as they are, for a reviewer to fix by hand);
+        segments whose proposal leaves them as they are, for a reviewer to fix by hand; with
+        ``include_all``, every segment, so reviewers can fix what the detector missed);
         returns how many were new.
 
         A proposal that comes from the memory of past decisions is not queued again for a
@@ -299,7 +302,7 @@ class Queue:
         now = time.time()
         for p in proposals:
             flagged_only = include_unchanged and p.detection.flagged
-            if not (getattr(p, "changed", False) or flagged_only):
+            if not (getattr(p, "changed", False) or flagged_only or include_all):
                 continue
             seg = p.detection.segment
             if p.source == "memory" and self._decided_segment(seg.id, seg.text):

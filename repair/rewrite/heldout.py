@@ -142,10 +142,12 @@ def evaluate_synthetic(
     rewriter on ``n`` held-out spans."""
     from repair.detect import detect
     from repair.rewrite import propose
+    from repair.rewrite.model import with_learned_patterns
     from repair.rewrite.propose import _table, apply_fixed
     from repair.synth import SynthSettings, generate
     from repair.text import Segment
 
+    settings = with_learned_patterns(settings)
     sents = corpus_sentences(Path(corpus), max_words=max_words, limit=n)
     pairs = list(generate(sents, SynthSettings(seed=seed, rate=rate, substitute_names=False)))
     segs = [Segment(str(i), "synthetic", p.corrupted, 0, len(p.corrupted), i)

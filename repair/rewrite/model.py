@@ -20,12 +20,14 @@ from pathlib import Path
 from repair.errors import ModelError
 from repair.rewrite.spans import SPECIAL_TOKENS
 
-__all__ = ["SpanRepair", "SpanRewriter", "load_rewriter", "DEFAULT_MARGIN", "DEFAULT_CONTEXT"]
+__all__ = ["SpanRepair", "SpanRewriter", "load_rewriter", "with_learned_patterns",
+           "DEFAULT_MARGIN", "DEFAULT_CONTEXT", "PATTERNS_FILE"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MARGIN = 1.0  # nats per token; used when a model directory has no calibrated margin
 DEFAULT_CONTEXT = 6  # words of context on each side, when the training config does not say
+PATTERNS_FILE = "patterns.tsv"  # phrases a fine-tuned model learned to flag (repair.train.patterns)
 
 
 @dataclass(frozen=True)
@@ -132,3 +134,17 @@ def _digest(path: Path) -> str:
 def load_rewriter(model_dir: str) -> SpanRewriter:
     """The rewriter in ``model_dir``, loaded once per process."""
     return SpanRewriter(model_dir)
+
+
+def with_learned_patterns(settings):
+    """``settings`` whose detector also flags the phrases the rewriter in ``rewrite.model``
+    learned from reviewers (its ``patterns.tsv``), so the directory brings detection with it."""
+    import dataclasses
+
+    if not settings.rewrite.model:
+        return settings
+    f = Path(settings.rewrite.model) / PATTERNS_FILE
+    if not f.exists() or str(f) in settings.detect.learned:
+        return settings
+    detect = dataclasses.replace(settings.detect, learned=(*settings.detect.learned, str(f)))
+    return dataclasses.replace(settings, detect=detect)

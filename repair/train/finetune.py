@@ -12,7 +12,6 @@ on the labelled seed file. The new model's keep margin is recalibrated on dev sp
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import json
 import logging
 import math
@@ -27,10 +26,10 @@ from pathlib import Path
 from repair.aliases import AliasTable
 from repair.errors import ConfigError, InputError, ModelError
 from repair.text import corpus_sentences
+from repair.train.patterns import changed_regions
 from repair.train.rewriter_data import SpanExample
 
-__all__ = ["FinetuneSettings", "FinetuneReport", "edit_dataset", "edit_examples", "finetune",
-           "changed_regions"]
+__all__ = ["FinetuneSettings", "FinetuneReport", "edit_dataset", "edit_examples", "finetune"]
 
 log = logging.getLogger(__name__)
 _TOKEN = re.compile(r"\S+")
@@ -44,6 +43,7 @@ class FinetuneSettings:
     batch_size: int = 32
     replay_per_edit: float = 2.0  # replay examples per edit example in every epoch
     keep_per_sentence: int = 1  # keep examples from the unchanged words of each reviewed item
+    widen: int = 1  # extra examples of each change with its span grown by a word or two
     warmup_steps: int = 10
     threads: int = 1
     seed: int = 0
@@ -52,6 +52,7 @@ class FinetuneSettings:
     max_minutes: float = 14.0  # stop training (and keep what was learned) after this long
     heldout_splits: tuple[str, ...] = ("test",)  # export.split_of splits held out of training
     calibrate_spans: int = 600  # dev spans for the new model's keep margin (0 = parent's)
+    patterns: bool = True  # learn phrases reviewers always replace (patterns.tsv, detection)
 
 
 @dataclass
@@ -64,6 +65,8 @@ class FinetuneReport:
     steps: int
     seconds: float
     examples_train: int = 0
+    patterns: list[str] = field(default_factory=list)  # phrases learned for detection
+    queue_digest: str = ""  # what was learned from: the reviewed rows' content hash
     before: dict = field(default_factory=dict)
     after: dict = field(default_factory=dict)
 
@@ -93,31 +96,6 @@ def edit_dataset(rows: Sequence[dict], heldout_splits: Sequence[str] = ("test",)
                         for k, v in parts.items()})
 
 
-def changed_regions(src: str, tgt: str) -> list[tuple[int, int, str]]:
-    """Where ``tgt`` differs from ``src``, word by word: ``(start, end, replacement)`` in
-    ``src`` offsets. An insertion or a deletion takes the word before it (or after, at the
-    start), so every region marks at least one word and has a replacement, as synthetic
-    duplications do."""
-    a = [(m.start(), m.end()) for m in _TOKEN.finditer(src)]
-    b = [(m.start(), m.end()) for m in _TOKEN.finditer(tgt)]
-    sm = difflib.SequenceMatcher(a=[src[x:y] for x, y in a], b=[tgt[x:y] for x, y in b],
-                                 autojunk=False)
-    out = []
-    for op, i1, i2, j1, j2 in sm.get_opcodes():
-        if op == "equal":
-            continue
-        if i1 == i2 or j1 == j2:  # an insertion or a deletion: absorb a neighbouring word
-            if i1 > 0 and j1 > 0:
-                i1, j1 = i1 - 1, j1 - 1
-            elif i2 < len(a) and j2 < len(b):
-                i2, j2 = i2 + 1, j2 + 1
-            if i1 == i2:
-                continue
-        rep = tgt[b[j1][0] : b[j2 - 1][1]] if j2 > j1 else ""
-        out.append((a[i1][0], a[i2 - 1][1], rep))
-    return out
-
-
 def _to_placeholders(final: str, prot) -> str | None:
     """``final`` with each protected entity's canonical form put back as its placeholder, left
     to right; None when the reviewer removed or changed one."""
@@ -133,11 +111,29 @@ def _to_placeholders(final: str, prot) -> str | None:
     return "".join(out) + final[pos:]
 
 
+def _widened(text: str, a: int, b: int, rep: str, regions, rng: random.Random):
+    """The region grown by 1-2 unchanged words on one or both sides, and its repair: the
+    detector's span rarely matches the reviewer's change word for word."""
+    words = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    left = [w for w in words if w[1] <= a and not any(x < w[1] and w[0] < y
+                                                        for x, y, _ in regions)]
+    right = [w for w in words if w[0] >= b and not any(x < w[1] and w[0] < y
+                                                         for x, y, _ in regions)]
+    kl, kr = rng.choice(((1, 0), (0, 1), (1, 1), (2, 0), (0, 2)))
+    na = left[-kl][0] if kl and len(left) >= kl and left[-kl][0] < a else a
+    nb = right[kr - 1][1] if kr and len(right) >= kr else b
+    if (na, nb) == (a, b) or any(x < a and na < y for x, y, _ in regions) \
+            or any(x >= b and x < nb for x, y, _ in regions):
+        return None
+    return na, nb, text[na:a] + rep + text[b:nb]
+
+
 def edit_examples(machine: Sequence[str], final: Sequence[str], categories: Sequence[str],
                   table: AliasTable, context_words: int, keep_per_sentence: int = 1,
-                  seed: int = 0) -> tuple[list[SpanExample], list[SpanExample]]:
+                  seed: int = 0, widen: int = 1) -> tuple[list[SpanExample], list[SpanExample]]:
     """(repair examples, keep examples) from reviewed sentences, windows cut as inference
-    cuts them (entities, calques and dates as placeholders)."""
+    cuts them (entities, calques and dates as placeholders); each change also comes
+    ``widen`` times with its span grown by a word or two, as the detector may mark it."""
     from repair.rewrite.entities import protect
     from repair.rewrite.propose import fixed_matches
     from repair.rewrite.spans import make_window
@@ -151,11 +147,13 @@ def edit_examples(machine: Sequence[str], final: Sequence[str], categories: Sequ
         if target is None:
             text, target = src, tgt
         regions = changed_regions(text, target)
-        for a, b, rep in regions:
-            w = make_window(text, a, b, cat, context_words)
-            local = {p: f"<ent{i}>" for i, p in enumerate(w.placeholders)}
-            rep = _PH.sub(lambda m, local=local: local.get(m.group(), m.group()), rep)
-            repairs.append(SpanExample(w.source, rep, "edit", "repair"))
+        for region in regions:
+            variants = [region] + [_widened(text, *region, regions, rng) for _ in range(widen)]
+            for a, b, rep in filter(None, dict.fromkeys(variants)):
+                w = make_window(text, a, b, cat, context_words)
+                local = {p: f"<ent{i}>" for i, p in enumerate(w.placeholders)}
+                rep = _PH.sub(lambda m, local=local: local.get(m.group(), m.group()), rep)
+                repairs.append(SpanExample(w.source, rep, "edit", "repair"))
         for _ in range(keep_per_sentence):
             for _attempt in range(8):  # a span of unchanged words, if the sentence has one
                 span = random_span(text, rng)
@@ -226,6 +224,38 @@ def _score_seed_dev(model_dir: Path, run_settings, aliases: AliasTable) -> dict:
         "seed_other_must_not_have_gone": share(rep.other_must_not_have),
         "seed_clean_unchanged": share(rep.clean_unchanged),
     }
+
+
+def _learn_patterns(base: Path, out: Path, train, settings: FinetuneSettings) -> list[str]:
+    """Write ``patterns.tsv`` beside the new model: the parent's phrases and those the
+    reviewers of ``train`` consistently replace (see :mod:`repair.train.patterns`)."""
+    from repair.train.patterns import (
+        PATTERNS_FILE,
+        PatternSettings,
+        mine_patterns,
+        read_patterns,
+        write_patterns,
+    )
+
+    ps = PatternSettings()
+    clean = corpus_sentences(settings.corpus, limit=ps.clean_sentences)
+    learned = mine_patterns(train["machine_text"], train["final_text"], clean, ps)
+    inherited = read_patterns(base / PATTERNS_FILE) if (base / PATTERNS_FILE).exists() else []
+    if learned or inherited:
+        write_patterns(learned, out / PATTERNS_FILE, inherited)
+    log.info("learned %d phrase(s) for detection: %s", len(learned),
+             ", ".join(p.phrase for p in learned[:5]))
+    return [p for p, _ in inherited] + [p.phrase for p in learned]
+
+
+def _digest(rows: Sequence[dict]) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for r in sorted(rows, key=lambda r: r["id"]):
+        h.update(json.dumps([r["id"], r["machine_text"], r["final_text"]],
+                            ensure_ascii=False).encode())
+    return h.hexdigest()[:12]
 
 
 # --------------------------------------------------------------------------- training
@@ -314,7 +344,7 @@ def finetune(
 
     def examples(part):
         return edit_examples(part["machine_text"], part["final_text"], part["category"], table,
-                             words, settings.keep_per_sentence, settings.seed)
+                             words, settings.keep_per_sentence, settings.seed, settings.widen)
 
     repairs, keeps = examples(train)
     edits = repairs + keeps
@@ -339,6 +369,9 @@ def finetune(
     report.after = _score_edits(out, held_repairs, held_keeps)
     if run_settings is not None:
         report.after.update(_score_seed_dev(out, run_settings, aliases))
+    if settings.patterns:
+        report.patterns = _learn_patterns(base, out, train, settings)
+    report.queue_digest = _digest(rows)
     ds.save_to_disk(str(out / "finetune_data"))
     (out / "finetune.json").write_text(json.dumps(
         {"parent": str(base), "settings": asdict(settings), "final_loss_ema": round(loss, 4),
@@ -359,6 +392,9 @@ def _write_card(out: Path, report: FinetuneReport, settings: FinetuneSettings) -
         "parent's recipe. The data is in `finetune_data/`.",
         f"- Training: {report.steps} steps in {report.seconds:.0f} s "
         f"(lr {settings.lr}, {settings.epochs} epochs, batch {settings.batch_size}).",
+        f"- Reviewed rows used: digest `{report.queue_digest}`.",
+        "- Learned for detection (`patterns.tsv`, flagged by `repair run --model` with this "
+        f"directory): {', '.join(repr(p) for p in report.patterns) or 'none'}.",
         "",
         "| measure | parent | this model |",
         "|---|---|---|",

@@ -5,12 +5,12 @@ The pattern is a calque the synthetic generator never makes: "Chủ tịch nư�
 president, 国家主席) machine-translated word by word as "Chủ tịch quốc gia". The demonstration
 1. takes clean corpus sentences with "Chủ tịch nước" and puts the calque in, split by article
    into a pool for reviewers and a held-out pool;
-2. runs the real pipeline on the reviewers' pool (the calque added to the known-calque list
-   without a suggestion, so that it is flagged and the repair is left to the model) and queues
-   every flagged sentence with the base model's proposal;
+2. runs the real pipeline on the reviewers' pool and queues every sentence, flagged or not
+   (``repair run --queue-all``): the detector does not know the calque;
 3. simulates reviewers through the real queue: each item is claimed and edited to the clean
    sentence (or accepted where the proposal already is);
-4. fine-tunes the base model on the queue's accepted and edited items;
+4. fine-tunes the base model on the queue's accepted and edited items, which also learns the
+   phrase for detection (``patterns.tsv`` beside the new model);
 5. measures, for the base and the new model, how often the pattern is fixed in held-out
    sentences and how often clean held-out sentences come back unchanged (no harm): once with
    the span given to the model directly ("model": its raw ability, a random span marked in
@@ -93,21 +93,16 @@ def _fixed(out: str, ds: DemoSettings) -> bool:
     return ds.correct in out and ds.calque not in out
 
 
-def _pipeline(work: Path, model: Path, segs: list, ds: DemoSettings, run_settings,
-              aliases: AliasTable) -> list:
-    """The production path (detector, focused rewriting, guard, entity checks) with the new
-    calque added to the known-calque list, as the newsroom would add it."""
+def _pipeline(model: Path, segs: list, run_settings, aliases: AliasTable) -> list:
+    """The production path (detector with what the model directory learned, keep margin,
+    guard, entity checks): nobody edits a config file."""
     from repair.detect import detect
     from repair.rewrite import propose
+    from repair.rewrite.model import with_learned_patterns
 
-    calques = work / "calques.tsv"
-    if not calques.exists():
-        calques.write_text(Path(run_settings.detect.calques).read_text(encoding="utf-8")
-                           + f"{ds.calque}\t\t国家主席, flagged by the newsroom\n",
-                           encoding="utf-8")
-    detect_settings = dataclasses.replace(run_settings.detect, calques=str(calques))
-    rewrite_settings = dataclasses.replace(run_settings.rewrite, model=str(model))
-    return list(propose(detect(segs, detect_settings, aliases), rewrite_settings, aliases))
+    s = with_learned_patterns(dataclasses.replace(
+        run_settings, rewrite=dataclasses.replace(run_settings.rewrite, model=str(model))))
+    return list(propose(detect(segs, s.detect, aliases), s.rewrite, aliases))
 
 
 def _given_spans(model: Path, segs: list, phrase: str | None, run_settings,
@@ -137,11 +132,11 @@ def _queue_and_review(work: Path, base: Path, sources: list[str], targets: list[
     from repair.text import Segment
 
     segs = [Segment(f"demo-{i}", f"demo-doc-{i}", t, 0, len(t), 0) for i, t in enumerate(sources)]
-    proposals = _pipeline(work, base, segs, ds, run_settings, aliases)
+    proposals = _pipeline(base, segs, run_settings, aliases)
     db = work / "queue.db"
     clean_of = {s.id: t for s, t in zip(segs, targets, strict=True)}
     with Queue(db, aliases=aliases) as q:
-        queued = q.add(proposals, aliases.digest, include_unchanged=True)
+        queued = q.add(proposals, aliases.digest, include_all=True)  # as `run --queue-all`
         while (item := q.claim(ds.reviewer)) is not None:
             final = clean_of[item.segment_id]
             if item.proposal == final:
@@ -184,9 +179,9 @@ def run_demo(base_dir: str | Path, work_dir: str | Path, ds: DemoSettings,
         report.fix_rate[name] = share([_fixed(p.text, ds) for p in props])
         props = _given_spans(model, clean_segs, None, run_settings, aliases)
         report.no_harm[name] = share([not p.changed for p in props])
-        props = _pipeline(work, model, held_segs, ds, run_settings, aliases)
+        props = _pipeline(model, held_segs, run_settings, aliases)
         report.pipeline_fix_rate[name] = share([_fixed(p.text, ds) for p in props])
-        props = _pipeline(work, model, clean_segs, ds, run_settings, aliases)
+        props = _pipeline(model, clean_segs, run_settings, aliases)
         report.pipeline_no_harm[name] = share([not p.changed for p in props])
     (work / "demo_report.json").write_text(json.dumps(dataclasses.asdict(report),
                                                       ensure_ascii=False, indent=1),
