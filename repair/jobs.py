@@ -14,7 +14,7 @@ import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from repair.memory import Memory
 from repair.review import Queue
 from repair.rewrite import Proposal, propose
 from repair.rewrite.model import with_learned_patterns
-from repair.text import read_documents, segment_documents
+from repair.text import Document, Segment, read_documents, segment_documents
 
 __all__ = ["JobSummary", "run_job", "load_aliases"]
 
@@ -100,6 +100,47 @@ def _propose_with_memory(dets: list, settings: Settings, aliases: AliasTable,
     return list(memory.apply(proposals))
 
 
+def _batches(inputs: Iterable[str | Path], unit: str,
+             max_segments: int) -> Iterator[list[tuple[Document, list[Segment]]]]:
+    """Whole documents with their segments, grouped until ``max_segments`` segments, so the
+    detector and the rewriter see batches of useful size while memory stays bounded."""
+    batch: list[tuple[Document, list[Segment]]] = []
+    n = 0
+    for doc in read_documents(inputs):
+        segs = list(segment_documents([doc], unit))
+        batch.append((doc, segs))
+        n += len(segs)
+        if n >= max_segments:
+            yield batch
+            batch, n = [], 0
+    if batch:
+        yield batch
+
+
+def _context(segments: list[Segment]) -> dict[str, tuple[str, str]]:
+    """Each segment's neighbours in its document, shown to reviewers."""
+    texts = [s.text for s in segments]
+    return {s.id: (texts[i - 1] if i else "", texts[i + 1] if i + 1 < len(texts) else "")
+            for i, s in enumerate(segments)}
+
+
+def _count(summary: JobSummary, item: Detection | Proposal, fh) -> None:
+    """Write one record and count it."""
+    rec = _record(item)
+    fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    summary.segments += 1
+    summary.flagged += rec["flagged"]
+    summary.categories.update({s["category"] for s in rec["spans"]})
+    if isinstance(item, Proposal):
+        summary.changed += item.changed
+        if item.detection.flagged:
+            summary.sources[item.source] += 1
+        if item.check:
+            summary.checks[item.check.split(":")[0]] += 1
+        summary.checks.update(f"span {e.check}" for e in item.spans
+                              if e.check and e.check != "keep")
+
+
 def run_job(
     inputs: Iterable[str | Path],
     out: str | Path,
@@ -107,8 +148,10 @@ def run_job(
     *,
     mode: str = "run",
     extra_aliases: Sequence[str | Path] = (),
+    batch_segments: int = 256,
 ) -> JobSummary:
-    """Run ``detect`` or ``run`` (detect + propose + queue) over input files into ``out``."""
+    """Run ``detect`` or ``run`` (detect + propose + queue) over input files into ``out``;
+    documents are processed in batches of about ``batch_segments`` segments."""
     if mode not in ("detect", "run"):
         raise ValueError(f"mode must be 'detect' or 'run', not {mode!r}")
     if settings.queue.all and not (mode == "run" and settings.queue.path):
@@ -129,37 +172,21 @@ def run_job(
     memory = Memory.from_queue(queue) if queue is not None else None
     try:
         with tmp.open("w", encoding="utf-8") as fh:
-            for doc in read_documents(inputs):
-                summary.documents += 1
-                segments = list(segment_documents([doc], settings.unit))
+            for batch in _batches(inputs, settings.unit, batch_segments):
+                segments = [s for _, segs in batch for s in segs]
                 items: list[Detection | Proposal] = list(detect(segments, settings.detect, aliases))
                 if mode == "run":
                     items = _propose_with_memory(items, settings, aliases, memory)
-                for item in items:
-                    rec = _record(item)
-                    fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-                    summary.segments += 1
-                    summary.flagged += rec["flagged"]
-                    summary.categories.update({s["category"] for s in rec["spans"]})
-                    if isinstance(item, Proposal):
-                        summary.changed += item.changed
-                        if item.detection.flagged:
-                            summary.sources[item.source] += 1
-                        if item.check:
-                            summary.checks[item.check.split(":")[0]] += 1
-                        summary.checks.update(f"span {e.check}" for e in item.spans
-                                              if e.check and e.check != "keep")
-                if queue is not None:
-                    texts = [s.text for s in segments]
-                    context = {
-                        s.id: (
-                            texts[i - 1] if i else "",
-                            texts[i + 1] if i + 1 < len(texts) else "",
-                        )
-                        for i, s in enumerate(segments)
-                    }
-                    summary.queued_new += queue.add(items, aliases.digest, context, doc.path,  # type: ignore[arg-type]
-                                                    include_all=settings.queue.all)
+                pos = 0
+                for doc, segs in batch:
+                    doc_items, pos = items[pos : pos + len(segs)], pos + len(segs)
+                    summary.documents += 1
+                    for item in doc_items:
+                        _count(summary, item, fh)
+                    if queue is not None:
+                        summary.queued_new += queue.add(doc_items, aliases.digest,  # type: ignore[arg-type]
+                                                        _context(segs), doc.path,
+                                                        include_all=settings.queue.all)
         os.replace(tmp, out)
     finally:
         if queue is not None:

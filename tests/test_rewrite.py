@@ -133,7 +133,7 @@ def test_cached_batched_greedy_equals_recomputation(copy_model):
     from repair.rewrite.decode import greedy, score
 
     rows = [[5, 6, 7, 1], [9, 8, 7, 6, 5, 1], [3, 1]]
-    hyps = greedy(copy_model, rows, max_new_tokens=8)
+    hyps = greedy(copy_model, rows, max_new_tokens=8, block_repeats=False)
     for src, h in zip(rows, hyps, strict=True):
         assert h.tokens == _greedy_without_cache(copy_model, src, 8)
     # the teacher-forced score of a hypothesis is its own mean log-probability
@@ -367,3 +367,32 @@ def test_model_dir_errors(tmp_path):
 
     with pytest.raises(ModelError, match="no config.json"):
         model_mod.SpanRewriter(tmp_path)
+
+
+def test_greedy_passes_over_tokens_that_repeat_what_the_source_does_not(copy_model):
+    """A model stuck on one token ("giữ giữ giữ ...") stops instead, unless the source itself
+    repeats it."""
+    from types import SimpleNamespace
+
+    from repair.rewrite.decode import greedy
+
+    class Stuck(torch.nn.Module):
+        config = copy_model.config
+
+        def get_encoder(self):
+            return lambda input_ids, attention_mask: SimpleNamespace(
+                last_hidden_state=torch.zeros(input_ids.shape[0], input_ids.shape[1], 4))
+
+        def forward(self, decoder_input_ids, **kw):
+            logits = torch.full((decoder_input_ids.shape[0], 1, 40), -5.0)
+            logits[:, :, 7] = 0.0  # always "7"
+            logits[:, :, 1] = -1.0  # eos second best
+            return SimpleNamespace(logits=logits, cache=None, past_key_values=None)
+
+    stuck = Stuck()
+    (h,) = greedy(stuck, [[5, 7, 9, 1]], max_new_tokens=6, block_repeats=False)
+    assert h.tokens == [7] * 6
+    (h,) = greedy(stuck, [[5, 7, 9, 1]], max_new_tokens=6)
+    assert h.tokens == [7, 1]
+    (h,) = greedy(stuck, [[7, 7, 9, 1]], max_new_tokens=3)  # the source says "7 7"
+    assert h.tokens[:2] == [7, 7]

@@ -56,8 +56,34 @@ def _logprobs(logits):
     return torch.log_softmax(logits.float(), dim=-1)
 
 
-def greedy(model, sources: Sequence[Sequence[int]], max_new_tokens: int = 32) -> list[Hypothesis]:
-    """Greedy search for each source (one batch); stops at eos or ``max_new_tokens``."""
+def _repeats(tokens: Sequence[int], max_n: int = 3) -> set[tuple[int, ...]]:
+    """Immediately repeated token n-grams in ``tokens`` ("a a", "a b a b")."""
+    out = set()
+    for n in range(1, max_n + 1):
+        for i in range(len(tokens) - 2 * n + 1):
+            if tokens[i : i + n] == tokens[i + n : i + 2 * n]:
+                out.add(tuple(tokens[i : i + n]))
+    return out
+
+
+def _new_repeat(ys: list[int], tok: int, allowed: set[tuple[int, ...]], max_n: int = 3) -> bool:
+    """Whether emitting ``tok`` after ``ys`` repeats an n-gram immediately, which the
+    source does not do."""
+    seq = ys + [tok]
+    for n in range(1, max_n + 1):
+        if len(seq) >= 2 * n and seq[-n:] == seq[-2 * n : -n] and tuple(seq[-n:]) not in allowed:
+            return True
+    return False
+
+
+def greedy(model, sources: Sequence[Sequence[int]], max_new_tokens: int = 32,
+           block_repeats: bool = True) -> list[Hypothesis]:
+    """Greedy search for each source (one batch); stops at eos or ``max_new_tokens``.
+
+    With ``block_repeats`` a token that would repeat the last words immediately ("giữ giữ")
+    where the source has no such repetition is passed over for the next best: a small copy
+    model's typical failure is to copy the same token again instead of stopping.
+    """
     import torch
 
     cfg = model.config
@@ -73,12 +99,20 @@ def greedy(model, sources: Sequence[Sequence[int]], max_new_tokens: int = 32) ->
         out: list[list[int]] = [[] for _ in range(n)]
         total = torch.zeros(n)
         done = torch.zeros(n, dtype=torch.bool)
+        allowed = [_repeats(list(s)) for s in sources]
         for _ in range(max_new_tokens):
             res = model(encoder_outputs=(enc,), attention_mask=mask, decoder_input_ids=last,
                         use_cache=True, **{_CACHE_ARG: cache}, **_extra(model, ids))
             cache = getattr(res, _CACHE_ARG)
             lp = _logprobs(res.logits[:, -1])
             best, tok = lp.max(-1)
+            if block_repeats:
+                for i in range(n):
+                    if not done[i] and _new_repeat(out[i], int(tok[i]), allowed[i]):
+                        for cand in lp[i].topk(8).indices.tolist()[1:]:
+                            if not _new_repeat(out[i], cand, allowed[i]):
+                                tok[i], best[i] = cand, lp[i, cand]
+                                break
             tok = torch.where(done, torch.full_like(tok, pad), tok)
             total += torch.where(done, torch.zeros_like(best), best)
             for i in range(n):
