@@ -73,14 +73,14 @@ def test_category_tags(category, tag):
 # ----------------------------------------------------------------------------- copy model
 
 
-@pytest.fixture(scope="module")
-def copy_model():
+@pytest.fixture(scope="module", params=[False, True], ids=["copy", "copy_prev"])
+def copy_model(request):
     from repair.rewrite.copy_model import CopyT5Config, CopyT5ForConditionalGeneration
 
     torch.manual_seed(0)
     cfg = CopyT5Config(d_model=32, d_kv=16, num_layers=1, num_decoder_layers=1, num_heads=2,
                        d_ff=64, vocab_size=40, decoder_start_token_id=0, pad_token_id=0,
-                       eos_token_id=1)
+                       eos_token_id=1, copy_prev=request.param)
     return CopyT5ForConditionalGeneration(cfg).double().eval()
 
 
@@ -115,6 +115,7 @@ def test_copy_model_saves_and_loads_through_auto_classes(copy_model, tmp_path):
     a = copy_model(input_ids=ids, decoder_input_ids=dec).logits
     b = again(input_ids=ids, decoder_input_ids=dec).logits
     assert type(again).__name__ == "CopyT5ForConditionalGeneration" and torch.allclose(a, b)
+    assert again.config.copy_prev == copy_model.config.copy_prev
 
 
 def _greedy_without_cache(model, src, steps):

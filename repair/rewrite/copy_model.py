@@ -10,6 +10,11 @@ with the vocabulary distribution:
 
     p(y) = g * softmax(W h)[y] + (1 - g) * sum_{i: x_i = y} a_i
 
+With ``copy_prev`` the copy score of source position ``i`` also compares the token just
+written with source token ``i - 1`` (a learned bilinear form over the shared embeddings), so
+"continue copying after the token I just copied" is one easy-to-learn term instead of a
+position the decoder must track through relative attention.
+
 The model's ``logits`` are ``log p(y)`` (already normalised), so argmax decoding and
 teacher-forced scoring use them as they are. The source ids the copy head points into are
 ``copy_ids`` (default: ``input_ids``); pass them when the encoder outputs are given instead.
@@ -32,6 +37,12 @@ __all__ = ["CopyT5Config", "CopyT5ForConditionalGeneration", "is_copy_model"]
 class CopyT5Config(T5Config):
     model_type = "copy_t5"
 
+    def __init__(self, copy_prev: bool = False, **kwargs):
+        # copy_prev: the copy score also compares the token just written with the token
+        # before each source position, so "copy the next token" is one learned bilinear form
+        self.copy_prev = copy_prev
+        super().__init__(**kwargs)
+
 
 class CopyT5ForConditionalGeneration(T5ForConditionalGeneration):
     config_class = CopyT5Config
@@ -42,7 +53,10 @@ class CopyT5ForConditionalGeneration(T5ForConditionalGeneration):
         self.copy_query = nn.Linear(d, d, bias=False)
         self.copy_key = nn.Linear(d, d, bias=False)
         self.copy_gate = nn.Linear(2 * d, 1)
-        for lin in (self.copy_query, self.copy_key, self.copy_gate):
+        self.copy_prev = nn.Linear(d, d, bias=False) if config.copy_prev else None
+        for lin in (self.copy_query, self.copy_key, self.copy_gate, self.copy_prev):
+            if lin is None:
+                continue
             nn.init.normal_(lin.weight, std=d**-0.5)
         nn.init.zeros_(self.copy_gate.bias)
 
@@ -82,7 +96,13 @@ class CopyT5ForConditionalGeneration(T5ForConditionalGeneration):
         h = dec.last_hidden_state
         h_lm = h * (self.model_dim**-0.5) if self.config.tie_word_embeddings else h
         p_vocab = torch.softmax(self.lm_head(h_lm).float(), dim=-1)
-        scores = self.copy_query(h) @ self.copy_key(enc).transpose(1, 2) / math.sqrt(h.size(-1))
+        scores = self.copy_query(h) @ self.copy_key(enc).transpose(1, 2)
+        if self.copy_prev is not None:
+            # source token i-1 against the token just written (the decoder input at step t)
+            before = nn.functional.pad(self.shared(src)[:, :-1], (0, 0, 1, 0))
+            written = self.copy_prev(self.shared(decoder_input_ids))
+            scores = scores + written @ before.transpose(1, 2)
+        scores = scores / math.sqrt(h.size(-1))
         scores = scores.float().masked_fill(attention_mask[:, None, :] == 0, float("-inf"))
         attn = torch.softmax(scores, dim=-1)  # (batch, target, source)
         gate = torch.sigmoid(self.copy_gate(torch.cat([h, attn.to(enc.dtype) @ enc], -1)).float())

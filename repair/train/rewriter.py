@@ -64,6 +64,7 @@ class RewriterTrainSettings:
     num_heads: int = 4
     dropout: float = 0.1
     feed_forward_proj: str = "gated-gelu"
+    copy_prev: bool = True  # copy scores also match the token just written (see copy_model)
     # data
     max_words: int = 40  # sentence-length cap on the clean corpus
     context_words: int = 6  # words of context on each side of the span
@@ -140,6 +141,7 @@ def build_model(st: RewriterTrainSettings, tok):
         num_heads=st.num_heads, dropout_rate=st.dropout, feed_forward_proj=st.feed_forward_proj,
         pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
         decoder_start_token_id=tok.pad_token_id, tie_word_embeddings=True,
+        copy_prev=st.copy_prev,
     )
     return CopyT5ForConditionalGeneration(cfg)
 
