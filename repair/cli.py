@@ -68,13 +68,23 @@ def _summary_table(summary) -> Table:
     return table
 
 
-def _job(mode: str, inputs, out, aliases, unit, config, **extra) -> None:
+ResumeOpt = Annotated[bool, typer.Option(
+    "--resume", help="continue a killed job from what it had committed")]
+WorkersOpt = Annotated[int, typer.Option(
+    help="worker processes (detector and rewriter batches); output order is unchanged")]
+BatchOpt = Annotated[int, typer.Option(
+    help="segments per batch of whole documents (memory grows with it, not with the input)")]
+
+
+def _job(mode: str, inputs, out, aliases, unit, config, resume=False, workers=1,
+         batch_segments=256, **extra) -> None:
     from repair.jobs import run_job
 
     if unit is not None and unit not in ("document", "sentence"):
         raise typer.BadParameter("--unit must be 'document' or 'sentence'")
     settings = _settings(config, unit=unit, **extra)
-    summary = run_job(inputs, out, settings, mode=mode, extra_aliases=aliases or [])
+    summary = run_job(inputs, out, settings, mode=mode, extra_aliases=aliases or [],
+                      resume=resume, workers=workers, batch_segments=batch_segments)
     Console().print(_summary_table(summary))
 
 
@@ -84,10 +94,13 @@ def detect_cmd(
     out: Out,
     aliases: AliasOpt = None,
     unit: UnitOpt = None,
+    resume: ResumeOpt = False,
+    workers: WorkersOpt = 1,
+    batch_segments: BatchOpt = 256,
     config: ConfigOpt = None,
 ) -> None:
     """Score every segment for machine-translation artifacts."""
-    _job("detect", inputs, out, aliases, unit, config)
+    _job("detect", inputs, out, aliases, unit, config, resume, workers, batch_segments)
 
 
 @app.command("run")
@@ -100,6 +113,9 @@ def run_cmd(
     model: Annotated[Path | None, typer.Option(help="rewriter model directory")] = None,
     queue_all: Annotated[bool, typer.Option(
         "--queue-all", help="queue every segment, not only changed proposals")] = False,
+    resume: ResumeOpt = False,
+    workers: WorkersOpt = 1,
+    batch_segments: BatchOpt = 256,
     config: ConfigOpt = None,
 ) -> None:
     """Detect, propose repairs for flagged segments, and queue them for review."""
@@ -110,6 +126,9 @@ def run_cmd(
         aliases,
         unit,
         config,
+        resume,
+        workers,
+        batch_segments,
         **{"queue.path": _abs(queue), "rewrite.model": _abs(model),
            "queue.all": True if queue_all else None},
     )

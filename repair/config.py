@@ -21,7 +21,8 @@ from repair.evaluate import EvalSettings
 from repair.review import QueueSettings
 from repair.rewrite import RewriteSettings
 
-__all__ = ["ROOT", "Settings", "load_settings", "load_section", "save_settings", "project_path"]
+__all__ = ["ROOT", "Settings", "load_settings", "load_section", "save_settings", "project_path",
+           "settings_dict"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "configs" / "run.yaml"
@@ -150,6 +151,11 @@ def _plain(obj: Any) -> Any:
     if isinstance(obj, Mapping):
         return {k: _plain(v) for k, v in obj.items()}
     return obj
+
+
+def settings_dict(settings: Any) -> dict:
+    """Settings as plain data (what ``save_settings`` writes)."""
+    return _plain(settings)
 
 
 def save_settings(settings: Any, path: str | Path, extra: Mapping[str, Any] | None = None) -> None:

@@ -100,13 +100,16 @@ def _propose_with_memory(dets: list, settings: Settings, aliases: AliasTable,
     return list(memory.apply(proposals))
 
 
-def _batches(inputs: Iterable[str | Path], unit: str,
-             max_segments: int) -> Iterator[list[tuple[Document, list[Segment]]]]:
-    """Whole documents with their segments, grouped until ``max_segments`` segments, so the
-    detector and the rewriter see batches of useful size while memory stays bounded."""
+def _batches(inputs: Iterable[str | Path], unit: str, max_segments: int,
+             skip: int = 0) -> Iterator[list[tuple[Document, list[Segment]]]]:
+    """Whole documents with their segments (after the first ``skip``), grouped until
+    ``max_segments`` segments, so the detector and the rewriter see batches of useful size
+    while memory stays bounded."""
     batch: list[tuple[Document, list[Segment]]] = []
     n = 0
-    for doc in read_documents(inputs):
+    for k, doc in enumerate(read_documents(inputs)):
+        if k < skip:
+            continue
         segs = list(segment_documents([doc], unit))
         batch.append((doc, segs))
         n += len(segs)
@@ -149,20 +152,33 @@ def run_job(
     mode: str = "run",
     extra_aliases: Sequence[str | Path] = (),
     batch_segments: int = 256,
+    resume: bool = False,
+    workers: int = 1,
 ) -> JobSummary:
-    """Run ``detect`` or ``run`` (detect + propose + queue) over input files into ``out``;
-    documents are processed in batches of about ``batch_segments`` segments."""
+    """Run ``detect`` or ``run`` (detect + propose + queue) over input files into ``out``.
+
+    Documents are processed in batches of about ``batch_segments`` segments, by ``workers``
+    processes (output order unchanged). With ``resume``, a job that was killed continues from
+    what it had committed (output and queue) and gives the same output as an uninterrupted run.
+    """
     if mode not in ("detect", "run"):
         raise ValueError(f"mode must be 'detect' or 'run', not {mode!r}")
     if settings.queue.all and not (mode == "run" and settings.queue.path):
         raise ConfigError("--queue-all needs a review queue: pass --queue PATH")
+    if workers < 1:
+        raise ConfigError("--workers must be at least 1")
     t0 = time.perf_counter()
+    inputs = list(inputs)
     settings = with_learned_patterns(settings)
     aliases = load_aliases(settings, extra_aliases)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".partial")
+    progress = Progress(tmp, _job_key(settings, inputs, mode, aliases, batch_segments))
     summary = JobSummary(mode=mode, output=str(out))
+    done = progress.restore(summary) if resume else 0
+    if not resume:
+        progress.clear()
     queue = (
         Queue(settings.queue.path, settings.queue.busy_timeout_ms)
         if (mode == "run" and settings.queue.path)
@@ -170,13 +186,14 @@ def run_job(
     )
     # Memory of past decisions: reviewers' accepted text for sentences seen before.
     memory = Memory.from_queue(queue) if queue is not None else None
+    state = (mode, settings, aliases, memory)
     try:
-        with tmp.open("w", encoding="utf-8") as fh:
-            for batch in _batches(inputs, settings.unit, batch_segments):
-                segments = [s for _, segs in batch for s in segs]
-                items: list[Detection | Proposal] = list(detect(segments, settings.detect, aliases))
-                if mode == "run":
-                    items = _propose_with_memory(items, settings, aliases, memory)
+        with tmp.open("r+" if done else "w", encoding="utf-8") as fh:
+            if done:
+                fh.truncate(progress.bytes)
+                fh.seek(progress.bytes)
+            batches = _batches(inputs, settings.unit, batch_segments, skip=done)
+            for batch, items in _processed(batches, state, workers):
                 pos = 0
                 for doc, segs in batch:
                     doc_items, pos = items[pos : pos + len(segs)], pos + len(segs)
@@ -187,12 +204,16 @@ def run_job(
                         summary.queued_new += queue.add(doc_items, aliases.digest,  # type: ignore[arg-type]
                                                         _context(segs), doc.path,
                                                         include_all=settings.queue.all)
+                progress.save(fh, summary)
         os.replace(tmp, out)
     finally:
         if queue is not None:
             queue.close()
+        # an exception or a signal removes the partial output; only a SIGKILL (or a crash of
+        # the machine) leaves it, with its progress file, for --resume
         if tmp.exists():
             tmp.unlink()
+        progress.clear()
     save_settings(
         settings,
         out.with_name(out.name + ".config.yaml"),
@@ -201,3 +222,115 @@ def run_job(
     summary.seconds = time.perf_counter() - t0
     log.info("%s: %d segments, %d flagged", out, summary.segments, summary.flagged)
     return summary
+
+
+def _process(state, segments: list[Segment]) -> list[Detection | Proposal]:
+    mode, settings, aliases, memory = state
+    items: list[Detection | Proposal] = list(detect(segments, settings.detect, aliases))
+    if mode == "run":
+        items = _propose_with_memory(items, settings, aliases, memory)
+    return items
+
+
+_WORKER_STATE: tuple | None = None
+
+
+def _worker_init(state) -> None:
+    global _WORKER_STATE
+    import torch
+
+    torch.set_num_threads(1)  # one process per core does the parallel work
+    _WORKER_STATE = state
+
+
+def _worker(segments: list[Segment]) -> list[Detection | Proposal]:
+    assert _WORKER_STATE is not None
+    return _process(_WORKER_STATE, segments)
+
+
+def _processed(batches, state, workers: int):
+    """``(batch, items)`` in input order; with several workers, batches are processed in
+    worker processes, at most two per worker in flight (memory stays bounded)."""
+    if workers == 1:
+        for batch in batches:
+            yield batch, _process(state, [s for _, segs in batch for s in segs])
+        return
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("spawn")  # torch and fork do not mix
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init,
+                             initargs=(state,)) as pool:
+        pending: deque = deque()
+        for batch in batches:
+            pending.append((batch, pool.submit(_worker, [s for _, segs in batch for s in segs])))
+            if len(pending) >= 2 * workers:
+                done_batch, fut = pending.popleft()
+                yield done_batch, fut.result()
+        while pending:
+            done_batch, fut = pending.popleft()
+            yield done_batch, fut.result()
+
+
+def _job_key(settings: Settings, inputs: list, mode: str, aliases: AliasTable,
+             batch_segments: int) -> str:
+    """What a partial output depends on: settings, alias tables, inputs (paths, sizes and
+    times), mode and batch size."""
+    import hashlib
+
+    from repair.config import settings_dict
+
+    files = sorted(str(p) for p in _input_files(inputs))
+    stamp = [(f, os.stat(f).st_size, os.stat(f).st_mtime_ns) for f in files]
+    blob = json.dumps([settings_dict(settings), aliases.digest, stamp, mode, batch_segments],
+                      sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _input_files(inputs: Iterable[str | Path]) -> list[Path]:
+    out = []
+    for p in map(Path, inputs):
+        out.extend(sorted(c for c in p.rglob("*") if c.is_file()) if p.is_dir() else [p])
+    return out
+
+
+class Progress:
+    """The committed position of a job in ``<out>.partial.progress``: documents written and
+    the byte length of the partial output after them, with the summary so far. Saved after
+    every batch once the output is on disk and the queue committed."""
+
+    def __init__(self, tmp: Path, key: str):
+        self.path = tmp.with_name(tmp.name + ".progress")
+        self.tmp, self.key, self.bytes = tmp, key, 0
+
+    def restore(self, summary: JobSummary) -> int:
+        """Documents already done (0 = start from scratch), with ``summary`` brought up to
+        date; refuses a partial output made by another job."""
+        if not (self.path.exists() and self.tmp.exists()):
+            log.info("nothing to resume for %s: starting from the beginning", self.tmp)
+            return 0
+        data = json.loads(self.path.read_text(encoding="utf-8"))
+        if data["key"] != self.key:
+            raise ConfigError("the partial output was made with other settings or inputs; "
+                              "run without --resume to start again", self.tmp)
+        self.bytes = data["bytes"]
+        for name, value in data["summary"].items():
+            current = getattr(summary, name)
+            setattr(summary, name, Counter(value) if isinstance(current, Counter) else value)
+        log.info("resuming %s after %d documents", self.tmp, data["documents"])
+        return data["documents"]
+
+    def save(self, fh, summary: JobSummary) -> None:
+        fh.flush()
+        os.fsync(fh.fileno())
+        counts = {k: getattr(summary, k) for k in (
+            "documents", "segments", "flagged", "changed", "queued_new", "categories",
+            "sources", "checks")}
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp.write_text(json.dumps({"key": self.key, "documents": summary.documents,
+                                   "bytes": fh.tell(), "summary": counts}), encoding="utf-8")
+        os.replace(tmp, self.path)
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)
