@@ -38,7 +38,7 @@ def _cmd(docs, out, queue, *extra):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", [1, 2, 3])
 def test_resume_after_sigkill_equals_an_uninterrupted_run(tmp_path, many_docs, seed):
     ref_out, ref_q = tmp_path / "ref.jsonl", tmp_path / "ref.db"
     subprocess.run(_cmd(many_docs, ref_out, ref_q), check=True, cwd=ROOT,

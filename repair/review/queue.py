@@ -333,6 +333,12 @@ class Queue:
         if not rows:
             return 0
         with self._transaction():
+            # known items are left out before inserting: an ignored insert would still use
+            # up an id, and a resumed job must give the ids of an uninterrupted one
+            marks = ",".join("?" * len(rows))
+            known = {k for (k,) in self.db.execute(
+                f"SELECT key FROM items WHERE key IN ({marks})", [r[0] for r in rows])}
+            rows = [r for r in rows if r[0] not in known]
             before_count = self.db.total_changes
             self.db.executemany(
                 "INSERT OR IGNORE INTO items (key, segment_id, doc_id, text, proposal, "
