@@ -580,6 +580,7 @@ def bench_run_cmd(
     = None,
     mt_sentences: Annotated[int, typer.Option(help="sample-article sentences (repeated)")] = 2000,
     clean_n: Annotated[int, typer.Option(help="clean corpus sentences")] = 5000,
+    workers: Annotated[list[int] | None, typer.Option(help="worker counts to compare")] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Input sentences per second of whole `repair run` jobs (detector + proposals), on MT
@@ -594,13 +595,15 @@ def bench_run_cmd(
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         mt = repeated_articles(ROOT / "samples" / "seeds", mt_sentences, work / "mt")
-        rows.append(bench_run(settings, mt, work, "sample articles (MT)"))
+        for w in workers or [1]:
+            rows.append(bench_run(settings, mt, work, "sample articles (MT)", w))
         if settings.eval.clean and clean_n:
             sents = corpus_as_jsonl(settings.eval.clean, clean_n, work / "clean.jsonl")
             unit = dataclasses.replace(settings, unit="sentence")
-            rows.append(bench_run(unit, [sents], work, "clean corpus sentences"))
+            for w in workers or [1]:
+                rows.append(bench_run(unit, [sents], work, "clean corpus sentences", w))
     Console().print(_rows_table("repair bench run", rows, (
-        "input", "rewriter", "sentences", "flagged_share", "changed", "seconds",
+        "input", "workers", "rewriter", "sentences", "flagged_share", "changed", "seconds",
         "sentences_per_s", "peak_rss_mb")))
 
 

@@ -193,6 +193,7 @@ def run_job(
                 fh.truncate(progress.bytes)
                 fh.seek(progress.bytes)
             batches = _batches(inputs, settings.unit, batch_segments, skip=done)
+            meter = _Meter(summary, _count_documents(inputs))
             for batch, items in _processed(batches, state, workers):
                 pos = 0
                 for doc, segs in batch:
@@ -205,6 +206,8 @@ def run_job(
                                                         _context(segs), doc.path,
                                                         include_all=settings.queue.all)
                 progress.save(fh, summary)
+                meter.update(len(batch))
+            meter.close()
         os.replace(tmp, out)
     finally:
         if queue is not None:
@@ -222,6 +225,41 @@ def run_job(
     summary.seconds = time.perf_counter() - t0
     log.info("%s: %d segments, %d flagged", out, summary.segments, summary.flagged)
     return summary
+
+
+def _count_documents(inputs: list) -> int | None:
+    """Documents in the input when that is cheap to know (only .txt files), else None."""
+    files = _input_files(inputs)
+    if all(f.suffix == ".txt" for f in files):
+        return len(files)
+    return None
+
+
+class _Meter:
+    """A progress bar (documents, segments/s, ETA when the total is known) on a terminal; a
+    log line every 30 s otherwise."""
+
+    def __init__(self, summary: JobSummary, total: int | None):
+        import sys
+
+        from tqdm import tqdm
+
+        self.summary, self.t0, self.last = summary, time.perf_counter(), time.perf_counter()
+        self.bar = tqdm(total=total, initial=summary.documents, unit="doc", desc="repair",
+                        disable=not sys.stderr.isatty(), leave=False)
+
+    def update(self, documents: int) -> None:
+        now = time.perf_counter()
+        rate = self.summary.segments / max(now - self.t0, 1e-9)
+        self.bar.update(documents)
+        self.bar.set_postfix(segments=self.summary.segments, seg_s=f"{rate:.0f}", refresh=False)
+        if self.bar.disable and now - self.last >= 30:
+            log.info("%d documents, %d segments, %.0f segments/s", self.summary.documents,
+                     self.summary.segments, rate)
+            self.last = now
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 def _process(state, segments: list[Segment]) -> list[Detection | Proposal]:
