@@ -21,7 +21,9 @@ from pathlib import Path
 from repair.aliases import AliasTable, load_alias_tables
 from repair.config import Settings, save_settings
 from repair.detect import Detection, detect
+from repair.errors import OutputError
 from repair.memory import Memory
+from repair.outputs import check_output, same_file
 from repair.review import Queue
 from repair.rewrite import Proposal, propose
 from repair.text import read_documents, segment_documents
@@ -108,9 +110,11 @@ def run_job(
     if mode not in ("detect", "run"):
         raise ValueError(f"mode must be 'detect' or 'run', not {mode!r}")
     t0 = time.perf_counter()
+    inputs = list(inputs)
+    out = check_output(out, inputs, sidecars=(".partial", ".config.yaml"))
+    if mode == "run" and settings.queue.path and same_file(out, settings.queue.path):
+        raise OutputError("--out is the review queue; write the output to another file", out)
     aliases = load_aliases(settings, extra_aliases)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".partial")
     summary = JobSummary(mode=mode, output=str(out))
     queue = (
@@ -121,7 +125,12 @@ def run_job(
     # Memory of past decisions: reviewers' accepted text for sentences seen before.
     memory = Memory.from_queue(queue) if queue is not None else None
     try:
-        with tmp.open("w", encoding="utf-8") as fh:
+        try:
+            fh = tmp.open("w", encoding="utf-8")
+        except OSError as exc:
+            raise OutputError(f"cannot write the output ({exc.strerror}); choose a writable "
+                              "path", out) from exc
+        with fh:
             for doc in read_documents(inputs):
                 summary.documents += 1
                 segments = list(segment_documents([doc], settings.unit))
