@@ -28,12 +28,14 @@ class ShapeResult:
     case: str
     chars: int
     segments: int
-    seconds: float
+    seconds: float  # wall clock
+    cpu_seconds: float  # this process's CPU time: steadier on a shared machine
     baseline: str  # the case this one is compared with
 
     def ratio(self, results: Sequence[ShapeResult]) -> float:
+        """CPU time relative to the baseline case's."""
         base = next(r for r in results if r.case == self.baseline)
-        return self.seconds / base.seconds if base.seconds else float("nan")
+        return self.cpu_seconds / base.cpu_seconds if base.cpu_seconds else float("nan")
 
 
 def _first_bytes(sentences: Sequence[str], size: int) -> list[str]:
@@ -100,10 +102,11 @@ def bench_shapes(sentences: Sequence[str], settings: Settings, *, size_bytes: in
             run_job([warm], folder / "warm.jsonl", settings, mode="detect")
         for case, (path, base) in shape_files(sentences, folder, size_bytes, n_record).items():
             chars = sum(len(d.text) for d in read_documents([path]))
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             if stage == "detect":
                 segments = run_job([path], folder / "out.jsonl", settings, mode="detect").segments
             else:
                 segments = sum(len(split_sentences(d.text)) for d in read_documents([path]))
-            results.append(ShapeResult(case, chars, segments, time.perf_counter() - t0, base))
+            results.append(ShapeResult(case, chars, segments, time.perf_counter() - t0,
+                                       time.process_time() - c0, base))
     return results

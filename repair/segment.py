@@ -28,7 +28,9 @@ _BOUNDARY_RE = re.compile(
     r"|(?<=[^\W\d_]{2})[.!?](?=[^\W\d_][^\W\d_]*[a-zà-ỹđ]\b)"
 )
 _NEXT_RE = re.compile(r"\s*[\"'“‘«(\[{]*")  # whitespace, then opening quotes/brackets
-_WORD_END_RE = re.compile(r"([^\W\d_]+(?:\.[^\W\d_]+)*)$")
+# The word (with inner periods) that ends the searched range; the look-behinds let a match
+# start only where the word cannot extend further left, so each try is short.
+_WORD_END_RE = re.compile(r"(?<![^\W\d_])(?<![^\W\d_]\.)[^\W\d_]+(?:\.[^\W\d_]+)*$")
 _QUOTE_RE = re.compile(r"[“«‘”»’\"]")
 # Longer than any abbreviation or initial: a word cut by the window cannot be one.
 _WINDOW = 32
@@ -36,7 +38,8 @@ _MAX_QUOTE = 1000  # characters; quotations in news rarely run longer within a p
 
 
 class _Quotes:
-    """Quotation depth at increasing positions of one line, counted incrementally."""
+    """Whether a quotation is open at increasing positions of one line, counted lazily from
+    the last position asked about (so each quote mark is looked at once)."""
 
     def __init__(self, line: str):
         self.line = line
@@ -45,7 +48,8 @@ class _Quotes:
         self.straight_open = False
         self.opened_at = 0
 
-    def depth_at(self, pos: int) -> int:
+    def open_for(self, pos: int) -> int:
+        """Characters since the quotation open at ``pos`` was opened; -1 if none is open."""
         for m in _QUOTE_RE.finditer(self.line, self.pos, pos):
             was_open = self.depth or self.straight_open
             c = m.group(0)
@@ -57,30 +61,21 @@ class _Quotes:
                 self.depth -= 1
             if not was_open:
                 self.opened_at = m.start()
-        self.pos = max(self.pos, pos)
-        return self.depth + (1 if self.straight_open else 0)
-
-    def open_for(self, pos: int) -> int:
-        """Characters since the quotation open at ``pos`` was opened (0 if none is)."""
-        return pos - self.opened_at if self.depth_at(pos) else 0
+        if pos > self.pos:
+            self.pos = pos
+        return pos - self.opened_at if (self.depth or self.straight_open) else -1
 
 
 def _word_before(line: str, pos: int) -> str | None:
-    """The word (with inner periods) ending at ``pos``; "" when it is longer than the window."""
-    lo = max(0, pos - _WINDOW)
-    m = _WORD_END_RE.search(line, lo, pos)
-    if m is None:
-        return None
-    if m.start() == lo and lo > 0:
-        return ""
-    return m.group(1)
+    """The word (with inner periods) ending at ``pos``; None if there is none or it is longer
+    than the window (then it is neither an abbreviation nor an initial)."""
+    m = _WORD_END_RE.search(line, max(0, pos - _WINDOW), pos)
+    return m.group(0) if m else None
 
 
 def _is_boundary(line: str, end_of_punct: int, punct_start: int, quotes: _Quotes) -> bool:
-    depth = quotes.depth_at(punct_start)
     j = _NEXT_RE.match(line, end_of_punct).end()  # type: ignore[union-attr]
-    first = line[j : j + 1]
-    if not first or not first.isupper():
+    if j >= len(line) or not line[j].isupper():
         return False
     if line[punct_start] == ".":
         w = _word_before(line, punct_start)
@@ -89,11 +84,12 @@ def _is_boundary(line: str, end_of_punct: int, punct_start: int, quotes: _Quotes
                 return False
             if len(w) == 1 and w.isupper():  # an initial: "A. Nguyễn"
                 return False
-    # Punctuation closed by a quote ends the sentence; inside an open quote it does not.
-    closed_by_quote = line[punct_start:end_of_punct][-1:] in _CLOSERS
-    # A quotation left open (a stray or unbalanced quote mark) stops hiding boundaries after
-    # a paragraph's worth of text, so one stray mark cannot merge the rest of a long line.
-    return closed_by_quote or depth == 0 or quotes.open_for(punct_start) > _MAX_QUOTE
+    # Punctuation closed by a quote ends the sentence; inside an open quote it does not,
+    # unless the quotation has run on for longer than any real one (a stray or unbalanced
+    # mark), so one stray mark cannot merge the rest of a long line into one "sentence".
+    if line[end_of_punct - 1] in _CLOSERS:
+        return True
+    return not 0 <= quotes.open_for(punct_start) <= _MAX_QUOTE
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
