@@ -167,3 +167,11 @@ def test_interrupted_job_exits_non_zero_and_leaves_no_partial_file(tmp_path, sig
     n = db.execute("SELECT COUNT(*) FROM items").fetchone()[0]
     db.close()
     assert n > 0
+
+
+@pytest.mark.parametrize("args", [["detect", "--bogus"], ["detect", "x.txt", "--out", "o.jsonl",
+                                                          "--unit", "para"]])
+def test_usage_errors_exit_2_with_a_message(args, capsys):
+    assert run_cli(*args) == 2
+    err = capsys.readouterr().err
+    assert "Error:" in err and "Traceback" not in err
