@@ -23,7 +23,9 @@ console = Console(stderr=True, markup=False)
 def _stdout() -> Console:
     return Console(markup=False)
 
-Inputs = Annotated[list[Path], typer.Argument(help=".txt articles, .jsonl records, or folders")]
+Inputs = Annotated[
+    list[Path], typer.Argument(help=".txt articles, .jsonl or .jsonl.gz records, or folders")
+]
 Out = Annotated[Path, typer.Option("--out", "-o", help="output JSONL file")]
 AliasOpt = Annotated[
     list[Path] | None, typer.Option("--aliases", help="extra alias table (TSV), repeatable")
