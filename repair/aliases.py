@@ -18,8 +18,16 @@ from pathlib import Path
 from repair.errors import AliasTableError
 from repair.text import fold_key, nfc
 
-__all__ = ["AliasRow", "AliasMatch", "AliasTable", "load_alias_tables", "load_calque_table",
-           "canonicalize"]
+__all__ = [
+    "AliasRow",
+    "AliasMatch",
+    "AliasTable",
+    "FREQUENT_ZIPF",
+    "check_rows",
+    "load_alias_tables",
+    "load_calque_table",
+    "canonicalize",
+]
 
 HEADER = ("canonical", "type", "variants")
 
@@ -187,11 +195,66 @@ def _read_table(path: Path) -> list[AliasRow]:
     return rows
 
 
+# Zipf frequency (log10 per billion words) from which a word counts as ordinary Vietnamese
+# text: 4.5 is about 30 per million words ("và" is 7.2, "hôm" 5.6, "Mao" 4.2, "Okinaw" 0).
+FREQUENT_ZIPF = 4.5
+
+
+def _zipf(word: str) -> float:
+    from wordfreq import zipf_frequency  # word frequencies that ship with the package
+
+    return zipf_frequency(word, "vi")
+
+
+def _source(row: AliasRow) -> tuple[str, int | None]:
+    path, _, line = row.source.rpartition(":")
+    return (path, int(line)) if line.isdigit() else (row.source, None)
+
+
+def _contexts(row: AliasRow) -> set[tuple[str, str]]:
+    return {("L", fold_key(c).lower()) for c in row.left} | {
+        ("R", fold_key(c).lower()) for c in row.right
+    }
+
+
+def check_rows(rows: Sequence[AliasRow], frequent_zipf: float = FREQUENT_ZIPF) -> None:
+    """Refuse rows that would silently rewrite ordinary text: a context-free one-word variant
+    that is a frequent Vietnamese word ("và"), and a variant that two rows map to different
+    canonical forms where nothing tells them apart (a context-free row, or a shared context)."""
+    seen: dict[str, list[AliasRow]] = {}
+    for row in rows:
+        for v in row.variants:
+            if not row.restricted and len(v.split()) == 1:
+                z = _zipf(v)
+                if z >= frequent_zipf:
+                    raise AliasTableError(
+                        f"variant {v!r} of {row.canonical!r} is a frequent Vietnamese word "
+                        f"(Zipf {z:.1f}); without a context it would rewrite every occurrence "
+                        "and flag every sentence. Add a context column (e.g. 'Ông _') or "
+                        "remove the variant",
+                        *_source(row),
+                    )
+            earlier = seen.setdefault(fold_key(v), [])
+            for other in earlier:
+                if other.canonical == row.canonical:
+                    continue
+                if not other.restricted or not row.restricted or _contexts(other) & _contexts(row):
+                    raise AliasTableError(
+                        f"variant {v!r} maps to {row.canonical!r} here and to "
+                        f"{other.canonical!r} at {other.source}; the first would always win. "
+                        "Add a context to tell them apart, or remove one",
+                        *_source(row),
+                    )
+            if row not in earlier:
+                earlier.append(row)
+
+
 def load_alias_tables(paths: Iterable[str | Path]) -> AliasTable:
-    """Read and merge alias tables; raises ``AliasTableError`` naming file and line."""
+    """Read, check and merge alias tables; raises ``AliasTableError`` naming file and line."""
     rows: list[AliasRow] = []
     for p in paths:
         rows.extend(_read_table(Path(p)))
+    check_rows(rows)
     return AliasTable(rows)
 
 

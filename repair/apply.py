@@ -10,6 +10,7 @@ substitutions are re-serialised, the other lines are copied as they are.
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 from collections import defaultdict
@@ -18,7 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from repair.errors import InputError
+from repair.outputs import check_output_folder, write_atomic
 from repair.review.queue import Item, Queue
+from repair.segment import split_sentences
 from repair.text import Document, nfc, read_documents
 
 __all__ = ["ApplySummary", "apply_decisions"]
@@ -37,30 +40,56 @@ class ApplySummary:
     outputs: list[str] = field(default_factory=list)
 
 
+def _anchor(text: str, it: Item, sentences: list[tuple[int, int, str]]) -> tuple[int, int] | None:
+    """Where ``it``'s sentence stands in ``text`` now: at its recorded offsets if the text
+    there is unchanged, else the sentence with the same text (its neighbours, then the
+    distance from the recorded place, choosing among repeats); None if its own text changed."""
+    start, end = it.start, it.end
+    assert start is not None and end is not None
+    if nfc(text[start:end]).strip() == it.text:
+        return start, end
+    found = [i for i, (_, _, s) in enumerate(sentences) if s == it.text]
+    if not found:
+        return None
+
+    def rank(i: int) -> tuple[int, int]:
+        before = sentences[i - 1][2] if i > 0 else ""
+        after = sentences[i + 1][2] if i + 1 < len(sentences) else ""
+        same = (before == it.context_before) + (after == it.context_after)
+        return -same, abs(sentences[i][0] - start)
+
+    a, b, _ = sentences[min(found, key=rank)]
+    return a, b
+
+
 def _substitute(doc: Document, items: list[Item], summary: ApplySummary) -> str:
-    """``doc.text`` with each item's final text put at its offsets."""
+    """``doc.text`` with each item's final text put at its sentence, found again by its text
+    where edits elsewhere in the document moved it."""
+    text = doc.text
+    sentences: list[tuple[int, int, str]] | None = None
     chosen: dict[tuple[int, int], Item] = {}
-    for it in items:
+    for it in sorted(items, key=lambda i: i.decided_by.created_at):  # type: ignore[union-attr]
         if it.start is None or it.end is None or it.final_text is None:
             summary.stale.append(it.id)
             log.warning("item %s has no offsets (queued by an older version); skipped", it.id)
             continue
-        span = (it.start, it.end)
-        prev = chosen.get(span)
-        if prev is None or it.decided_by.created_at > prev.decided_by.created_at:  # type: ignore[union-attr]
-            chosen[span] = it
-    text = doc.text
+        if sentences is None and nfc(text[it.start : it.end]).strip() != it.text:
+            sentences = [(a, b, nfc(text[a:b])) for a, b in split_sentences(text)]
+        span = _anchor(text, it, sentences or [])
+        if span is None:
+            summary.stale.append(it.id)
+            log.warning("%s: the sentence of item %s changed since review; skipped", doc.path,
+                        it.id)
+            continue
+        chosen[span] = it  # the latest decision on a sentence wins
     pieces: list[str] = []
     pos = 0
     for (start, end), it in sorted(chosen.items()):
-        original = text[start:end]
-        if start < pos or nfc(original).strip() != it.text:
+        if start < pos:
             summary.stale.append(it.id)
-            log.warning(
-                "%s: item %s no longer matches the text at %d-%d; skipped", doc.path, it.id,
-                start, end,
-            )
+            log.warning("%s: item %s overlaps another; skipped", doc.path, it.id)
             continue
+        original = text[start:end]
         lead = original[: len(original) - len(original.lstrip())]
         trail = original[len(original.rstrip()) :]
         pieces.append(text[pos:start])
@@ -95,13 +124,17 @@ def apply_decisions(
         names[name] = path
         if (out_dir / name).resolve() == Path(path).resolve():
             raise InputError("--out would overwrite this input; choose another folder", path)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    check_output_folder(out_dir)
     summary = ApplySummary()
     for path, docs in docs_by_file.items():
-        raw = Path(path).read_bytes()
+        stored = Path(path).read_bytes()
+        gz = path.endswith(".jsonl.gz")
+        raw = gzip.decompress(stored) if gz else stored
         target = out_dir / Path(path).name
-        if Path(path).suffix == ".jsonl":
+        if path.endswith((".jsonl", ".jsonl.gz")):
             data = _apply_jsonl(raw, docs, by_doc, summary)
+            if gz:
+                data = stored if data == raw else gzip.compress(data)
         else:
             (doc,) = docs
             summary.documents += 1
@@ -111,9 +144,7 @@ def apply_decisions(
             else:
                 summary.changed_documents += 1
                 data = (BOM if raw.startswith(BOM) else b"") + new.encode("utf-8")
-        tmp = target.with_name(target.name + ".partial")
-        tmp.write_bytes(data)
-        tmp.replace(target)
+        write_atomic(target, data)
         summary.outputs.append(str(target))
     return summary
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -11,13 +12,21 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from repair.errors import RepairError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-console = Console(stderr=True)
+# markup=False: paths, reviewer names and ids are user text, never rich markup ("[/b]x").
+console = Console(stderr=True, markup=False)
 
-Inputs = Annotated[list[Path], typer.Argument(help=".txt articles, .jsonl records, or folders")]
+
+def _stdout() -> Console:
+    return Console(markup=False)
+
+Inputs = Annotated[
+    list[Path], typer.Argument(help=".txt articles, .jsonl or .jsonl.gz records, or folders")
+]
 Out = Annotated[Path, typer.Option("--out", "-o", help="output JSONL file")]
 AliasOpt = Annotated[
     list[Path] | None, typer.Option("--aliases", help="extra alias table (TSV), repeatable")
@@ -85,7 +94,7 @@ def _job(mode: str, inputs, out, aliases, unit, config, resume=False, workers=1,
     settings = _settings(config, unit=unit, **extra)
     summary = run_job(inputs, out, settings, mode=mode, extra_aliases=aliases or [],
                       resume=resume, workers=workers, batch_segments=batch_segments)
-    Console().print(_summary_table(summary))
+    _stdout().print(_summary_table(summary))
 
 
 @app.command("detect")
@@ -167,7 +176,7 @@ def eval_cmd(
     table.add_column("value", justify="right")
     for name, value in report.rows():
         table.add_row(name, value)
-    out = Console()
+    out = _stdout()
     out.print(table)
     out.print(f"signature: {report.signature}")
     if report.missed:
@@ -353,7 +362,7 @@ def review_stats(
     if as_json:
         typer.echo(json.dumps(stats.to_dict(), ensure_ascii=False, indent=1))
         return
-    out = Console()
+    out = _stdout()
     table = Table(title=f"review queue {queue}")
     table.add_column("status")
     table.add_column("items", justify="right")
@@ -433,7 +442,9 @@ def aliases_suggest(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        from repair.outputs import check_output, write_atomic
+
+        write_atomic(check_output(out, [queue, *(aliases or [])]), text.encode("utf-8"))
 
 
 # --------------------------------------------------------------------------- train / bench
@@ -466,7 +477,7 @@ def train_detector_cmd(
     table.add_column("value", justify="right")
     for k, v in metrics.items():
         table.add_row(k, f"{v:.4f}" if isinstance(v, float) else str(v))
-    Console().print(table)
+    _stdout().print(table)
 
 
 @bench_app.command("detect")
@@ -489,7 +500,37 @@ def bench_detect_cmd(
     table.add_column("value", justify="right")
     for k, v in result.items():
         table.add_row(k, str(v))
-    Console().print(table)
+    _stdout().print(table)
+
+
+@bench_app.command("segment")
+def bench_segment_cmd(
+    source: Annotated[Path | None, typer.Option(help="corpus .jsonl.gz or articles")] = None,
+    size_mb: Annotated[float, typer.Option(help="size of the text files, MB")] = 1.0,
+    sentences: Annotated[int, typer.Option(help="sentences in the one JSONL record")] = 20_000,
+    stage: Annotated[str, typer.Option(help="detect (the whole job) | segment")] = "detect",
+    config: ConfigOpt = None,
+) -> None:
+    """Seconds for the same sentences as text with line breaks, as one line, and as one JSONL
+    record: a long line should cost what the line-broken text does."""
+    from repair.bench import bench_sentences
+    from repair.bench_input import bench_shapes
+
+    settings = _settings(config)
+    src = source or (Path(settings.eval.clean) if settings.eval.clean else None)
+    if src is None or not src.exists():
+        src = Path(__file__).resolve().parent.parent / "samples" / "seeds"
+    results = bench_shapes(bench_sentences(src, min(sentences, 20_000)), settings,
+                           size_bytes=int(size_mb * 1_000_000), n_record=sentences, stage=stage)
+    table = Table(title=f"repair bench segment ({stage}, {src.name}): {size_mb:g} MB of text, "
+                  f"a record of {sentences} sentences",
+                  caption="ratio: CPU seconds / those of the same sentences with line breaks")
+    for col in ("input", "characters", "segments", "seconds", "CPU s", "ratio"):
+        table.add_column(col, justify="left" if col == "input" else "right", no_wrap=True)
+    for r in results:
+        table.add_row(r.case, str(r.chars), str(r.segments), f"{r.seconds:.2f}",
+                      f"{r.cpu_seconds:.2f}", f"{r.ratio(results):.2f}")
+    _stdout().print(table)
 
 
 @train_app.command("rewriter")
@@ -570,7 +611,7 @@ def bench_rewrite_cmd(
     examples = heldout_spans(load_rewriter(settings.rewrite.model), n, EVAL_SEED, settings,
                              load_aliases(settings))
     rows = bench_rewrite(settings.rewrite.model, examples, threads=threads)
-    Console().print(_rows_table(f"repair bench rewrite ({threads} thread(s))", rows,
+    _stdout().print(_rows_table(f"repair bench rewrite ({threads} thread(s))", rows,
                                 ("model", "batch", "spans", "seconds", "spans_per_s")))
 
 
@@ -602,7 +643,7 @@ def bench_run_cmd(
             unit = dataclasses.replace(settings, unit="sentence")
             for w in workers or [1]:
                 rows.append(bench_run(unit, [sents], work, "clean corpus sentences", w))
-    Console().print(_rows_table("repair bench run", rows, (
+    _stdout().print(_rows_table("repair bench run", rows, (
         "input", "workers", "rewriter", "sentences", "flagged_share", "changed", "seconds",
         "sentences_per_s", "peak_rss_mb")))
 
@@ -657,7 +698,7 @@ def finetune_cmd(
         rows = reviewed_rows(q, "accepted")
     report = finetune(rows, base, out, ft, aliases, settings)
     _register_finetuned(report)
-    Console().print(_before_after(
+    _stdout().print(_before_after(
         f"repair finetune -> {out} ({report.edits_train} edits, {report.steps} steps, "
         f"{report.seconds:.0f} s)", report.before, report.after))
 
@@ -697,7 +738,7 @@ def finetune_demo_cmd(
         {**_demo_rows(report, "base"), **report.finetune.before},
         {**_demo_rows(report, "fine-tuned"), **report.finetune.after},
     )
-    Console().print(table)
+    _stdout().print(table)
 
 
 @models_app.command("list")
@@ -713,27 +754,58 @@ def models_list_cmd(config: ConfigOpt = None) -> None:
     for r in rows:
         table.add_row(r["name"], r["kind"], "yes" if r["default"] else "", r["path"],
                       r.get("parent") or "", r["created"], r.get("version", ""))
-    Console().print(table)
+    _stdout().print(table)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every ``finally`` (temporary files) runs."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    global _stopped_by
+    _stopped_by = "SIGTERM"
+    raise _Terminated()
+
+
+_stopped_by = "Ctrl-C"
+_INTERRUPTED = 130
+
+
+def _interrupted() -> None:
+    code = _INTERRUPTED if _stopped_by == "Ctrl-C" else 128 + signal.SIGTERM
+    console.print(f"interrupted ({_stopped_by}): stopped before finishing; partial output "
+                  "removed, queue work already committed kept", soft_wrap=True)
+    sys.exit(code)
 
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        app(standalone_mode=False)
+        rc = app(standalone_mode=False)
+    except KeyboardInterrupt:
+        _interrupted()
     except RepairError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        console.print(Text.assemble(("error:", "red"), " ", str(exc)), soft_wrap=True)
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except Exception as exc:  # click usage errors
+    except Exception as exc:  # usage errors, from click or from Typer's own copy of it
         import click
 
-        if isinstance(exc, click.ClickException):
+        if isinstance(exc, (click.ClickException, typer.TyperException)) and hasattr(
+            exc, "show"
+        ):
             exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(130)
+            sys.exit(getattr(exc, "exit_code", 2))
+        if isinstance(exc, (click.exceptions.Abort, typer.Abort)):
+            _interrupted()
         raise
+    # Typer turns Ctrl-C into a returned 130 (and `typer.Exit(n)` into n) in this mode.
+    if rc == _INTERRUPTED:
+        _interrupted()
+    if isinstance(rc, int) and rc:
+        sys.exit(rc)
 
 
 if __name__ == "__main__":

@@ -45,6 +45,8 @@ _PATH_KEYS = {
     ("rewrite", "model"),
     ("rewrite", "calques"),
     ("queue", "path"),
+    ("eval", "clean"),
+    ("eval", "gold"),
 }
 
 
@@ -87,6 +89,10 @@ def _build(cls: type, data: Mapping[str, Any], where: str, base: Path, prefix: t
             kwargs[name] = tuple(value)
         else:
             kwargs[name] = value
+    for f in dataclasses.fields(cls):  # path defaults the file leaves out resolve the same way
+        key = prefix + (f.name,)
+        if f.name not in kwargs and key in _PATH_KEYS and f.default is not dataclasses.MISSING:
+            kwargs[f.name] = _resolve(f.default, base)
     try:
         return cls(**kwargs)
     except (TypeError, ValueError) as exc:

@@ -7,6 +7,7 @@ from pathlib import Path
 __all__ = [
     "RepairError",
     "InputError",
+    "OutputError",
     "AliasTableError",
     "ConfigError",
     "ModelError",
@@ -30,6 +31,12 @@ class RepairError(Exception):
 
 class InputError(RepairError):
     """An input file cannot be read or does not have the expected format."""
+
+    exit_code = 2
+
+
+class OutputError(RepairError):
+    """An output path cannot be written safely (it is an input, a link, a device, ...)."""
 
     exit_code = 2
 

@@ -8,6 +8,7 @@ reviewer's final text the target side, both Vietnamese (``vi-x-mt`` marks the ma
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import time
 import xml.etree.ElementTree as ET
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from repair.errors import QueueError
+from repair.outputs import check_output, check_output_folder, write_atomic
 from repair.review.queue import Item, Queue
 
 __all__ = ["FORMATS", "STATUSES", "export_queue", "reviewed_rows"]
@@ -165,7 +167,9 @@ def _hf(rows: Sequence[dict], out: Path) -> None:
             for name, part in parts.items()
         }
     )
-    dd.save_to_disk(str(out))
+    # One shard per split: without it an empty split is saved with no data file, and
+    # `load_from_disk` fails on it (IndexError) for any queue too small to fill every split.
+    dd.save_to_disk(str(out), num_shards={name: 1 for name in dd})
 
 
 def export_queue(
@@ -175,19 +179,17 @@ def export_queue(
     if fmt not in FORMATS:
         raise QueueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
     rows = reviewed_rows(queue, status)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "hf":
-        _hf(rows, out)
+        _hf(rows, check_output_folder(out))
         return len(rows)
-    tmp = out.with_name(out.name + ".partial")
+    out = check_output(out, [queue.path])
     if fmt == "jsonl":
-        tmp.write_text(
-            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
-        )
+        data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
     else:
         tree = _tmx(rows) if fmt == "tmx" else _xliff(rows)
         ET.indent(tree)
-        tree.write(tmp, encoding="utf-8", xml_declaration=True)
-    tmp.replace(out)
+        buf = io.BytesIO()
+        tree.write(buf, encoding="utf-8", xml_declaration=True)
+        data = buf.getvalue()
+    write_atomic(out, data)
     return len(rows)

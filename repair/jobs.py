@@ -21,8 +21,9 @@ from pathlib import Path
 from repair.aliases import AliasTable, load_alias_tables
 from repair.config import Settings, save_settings
 from repair.detect import Detection, detect
-from repair.errors import ConfigError
+from repair.errors import ConfigError, OutputError
 from repair.memory import Memory
+from repair.outputs import check_output, same_file
 from repair.review import Queue
 from repair.rewrite import Proposal, propose
 from repair.rewrite.model import with_learned_patterns
@@ -169,10 +170,11 @@ def run_job(
         raise ConfigError("--workers must be at least 1")
     t0 = time.perf_counter()
     inputs = list(inputs)
+    out = check_output(out, inputs, sidecars=(".partial", ".partial.progress", ".config.yaml"))
+    if mode == "run" and settings.queue.path and same_file(out, settings.queue.path):
+        raise OutputError("--out is the review queue; write the output to another file", out)
     settings = with_learned_patterns(settings)
     aliases = load_aliases(settings, extra_aliases)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".partial")
     progress = Progress(tmp, _job_key(settings, inputs, mode, aliases, batch_segments))
     summary = JobSummary(mode=mode, output=str(out))
@@ -188,7 +190,12 @@ def run_job(
     memory = Memory.from_queue(queue) if queue is not None else None
     state = (mode, settings, aliases, memory)
     try:
-        with tmp.open("r+" if done else "w", encoding="utf-8") as fh:
+        try:
+            fh = tmp.open("r+" if done else "w", encoding="utf-8")
+        except OSError as exc:
+            raise OutputError(f"cannot write the output ({exc.strerror}); choose a writable "
+                              "path", out) from exc
+        with fh:
             if done:
                 fh.truncate(progress.bytes)
                 fh.seek(progress.bytes)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from repair.errors import InputError
+from repair.segment import split_sentences
 
 __all__ = [
     "Document",
@@ -209,81 +210,6 @@ def tokens(text: str) -> Iterator[re.Match[str]]:
     return _TOKEN_RE.finditer(text)
 
 
-# --------------------------------------------------------------------------- segmentation
-
-# Abbreviations after which a period never ends a sentence (lower-cased, without the period).
-_ABBREVIATIONS = frozenset(
-    """tp tt q p tx h gs pgs ts ths bs ks cn ncs nxb nsnd nsut nd mr mrs ms dr jr sr st no co
-    ltd inc corp vs ô bà th ttg""".split()
-)
-_SEPARATOR_RE = re.compile(r"^[\s\-–—_=*•.·~]+$")
-_CLOSERS = "\"'”’»)]}"
-_OPENERS = "\"'“‘«([{"
-_BOUNDARY_RE = re.compile(
-    r"[.!?…]+[\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?[^\W\d_])"
-    # a missing space after the period, as scraped articles often have: "Lịch.Lễ đón"
-    r"|(?<=[^\W\d_]{2})[.!?](?=[^\W\d_][^\W\d_]*[a-zà-ỹđ]\b)"
-)
-
-
-def _quote_depth_at(line: str, pos: int) -> int:
-    depth = 0
-    straight_open = False
-    for c in line[:pos]:
-        if c in "“«‘":
-            depth += 1
-        elif c in "”»’" and depth > 0:
-            depth -= 1
-        elif c == '"':
-            straight_open = not straight_open
-    return depth + (1 if straight_open else 0)
-
-
-def _is_boundary(line: str, end_of_punct: int, punct_start: int) -> bool:
-    nxt = line[end_of_punct:].lstrip()
-    first = nxt.lstrip(_OPENERS)[:1]
-    if not first or not first.isupper():
-        return False
-    before = line[:punct_start]
-    word = re.search(r"([^\W\d_]+(?:\.[^\W\d_]+)*)$", before)
-    if line[punct_start] == "." and word:
-        w = word.group(1)
-        if w.lower() in _ABBREVIATIONS:
-            return False
-        if len(w) == 1 and w.isupper():  # an initial: "A. Nguyễn"
-            return False
-    # Punctuation closed by a quote ends the sentence; inside an open quote it does not.
-    closed_by_quote = line[punct_start:end_of_punct][-1:] in _CLOSERS
-    return closed_by_quote or _quote_depth_at(line, punct_start) == 0
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans ``(start, end)`` of ``text``: one per sentence, whitespace trimmed.
-
-    Lines are paragraphs (a headline without a final period is a sentence); separator
-    lines such as "-----" are skipped; abbreviations ("TP.", "GS."), initials, dates
-    ("18-19/2.") and quotations do not end a sentence early.
-    """
-    spans: list[tuple[int, int]] = []
-    offset = 0
-    for line in text.splitlines(keepends=True):
-        body = line.rstrip("\r\n")
-        if body.strip() and not _SEPARATOR_RE.match(body):
-            cuts = [0]
-            for m in _BOUNDARY_RE.finditer(body):
-                if _is_boundary(body, m.end(), m.start()):
-                    cuts.append(m.end())
-            cuts.append(len(body))
-            for a, b in zip(cuts, cuts[1:], strict=False):
-                piece = body[a:b]
-                lead = len(piece) - len(piece.lstrip())
-                trail = len(piece) - len(piece.rstrip())
-                if piece.strip():
-                    spans.append((offset + a + lead, offset + b - trail))
-        offset += len(line)
-    return spans
-
-
 # --------------------------------------------------------------------------- reading
 
 
@@ -303,13 +229,20 @@ def _read_text(path: Path) -> str:
         ) from exc
 
 
+_JSONL = (".jsonl", ".jsonl.gz")
+
+
+def _is_jsonl(path: Path) -> bool:
+    return path.name.endswith(_JSONL)
+
+
 def _expand(paths: Iterable[str | Path]) -> Iterator[Path]:
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            children = sorted(c for c in path.iterdir() if c.suffix in (".txt", ".jsonl"))
+            children = sorted(c for c in path.iterdir() if c.suffix == ".txt" or _is_jsonl(c))
             if not children:
-                raise InputError("directory holds no .txt or .jsonl files", path)
+                raise InputError("directory holds no .txt, .jsonl or .jsonl.gz files", path)
             yield from children
         elif not path.exists():
             raise InputError("no such file; check the path", path)
@@ -317,50 +250,74 @@ def _expand(paths: Iterable[str | Path]) -> Iterator[Path]:
             yield path
 
 
-def _read_jsonl(path: Path) -> Iterator[Document]:
+def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """Numbered raw lines of a ``.jsonl`` or ``.jsonl.gz`` file, streamed."""
+    import gzip
+
     try:
-        handle = path.open("rb")
+        handle = gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb")
     except OSError as exc:
         raise InputError(f"cannot read file ({exc.strerror}); check the path", path) from exc
+    lineno = 0
     with handle:
-        for lineno, raw in enumerate(handle, start=1):
-            try:
-                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                raise InputError(
-                    "not valid UTF-8; re-save the file as UTF-8", path, lineno
-                ) from exc
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(
-                    f"malformed JSON ({exc.msg}, column {exc.colno})", path, lineno
-                ) from exc
-            if not isinstance(obj, dict):
-                raise InputError(
-                    "each line must be a JSON object with 'id' and 'text'", path, lineno
-                )
-            text = obj.get("text")
-            if not isinstance(text, str):
-                raise InputError("record has no 'text' string field", path, lineno)
-            rid = obj.get("id")
-            rid = str(rid) if rid is not None else f"{path.stem}:{lineno}"
-            fields = {k: v for k, v in obj.items() if k not in ("id", "text")}
-            yield Document(id=rid, text=text, path=str(path), line=lineno, fields=fields)
+        try:
+            for lineno, raw in enumerate(handle, start=1):  # noqa: B007 (read in except)
+                yield lineno, raw
+        except (OSError, EOFError) as exc:  # a corrupt or truncated .gz
+            raise InputError(f"cannot read compressed file ({exc})", path, lineno + 1) from exc
 
 
-def read_documents(paths: Iterable[str | Path]) -> Iterator[Document]:
-    """Stream documents from ``.txt`` files (one article each), ``.jsonl`` files and
-    directories of them. Raises ``InputError`` naming the file and line on bad input."""
+def _read_jsonl(path: Path) -> Iterator[Document]:
+    stem = path.name.removesuffix(".gz").removesuffix(".jsonl")
+    for lineno, raw in _lines(path):
+        try:
+            line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError("not valid UTF-8; re-save the file as UTF-8", path, lineno) from exc
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f"malformed JSON ({exc.msg}, column {exc.colno})", path, lineno
+            ) from exc
+        if not isinstance(obj, dict):
+            raise InputError("each line must be a JSON object with 'id' and 'text'", path, lineno)
+        text = obj.get("text")
+        if not isinstance(text, str):
+            raise InputError("record has no 'text' string field", path, lineno)
+        rid = obj.get("id")
+        rid = str(rid) if rid is not None else f"{stem}:{lineno}"
+        fields = {k: v for k, v in obj.items() if k not in ("id", "text")}
+        yield Document(id=rid, text=text, path=str(path), line=lineno, fields=fields)
+
+
+def _documents(paths: Iterable[str | Path]) -> Iterator[Document]:
     for path in _expand(paths):
-        if path.suffix == ".jsonl":
+        if _is_jsonl(path):
             yield from _read_jsonl(path)
         elif path.suffix == ".txt":
             yield Document(id=path.stem, text=_read_text(path), path=str(path))
         else:
-            raise InputError("unsupported input type; use .txt or .jsonl", path)
+            raise InputError("unsupported input type; use .txt, .jsonl or .jsonl.gz", path)
+
+
+def read_documents(paths: Iterable[str | Path]) -> Iterator[Document]:
+    """Stream documents from ``.txt`` files (one article each), ``.jsonl`` and ``.jsonl.gz``
+    files and directories of them. Raises ``InputError`` naming the file and line on bad input,
+    a document id seen before included (ids name queue items and output records)."""
+    seen: dict[str, str] = {}
+    for doc in _documents(paths):
+        if doc.id in seen:
+            raise InputError(
+                f"duplicate id {doc.id!r} (first at {seen[doc.id]}); give every record its "
+                "own id",
+                doc.path,
+                doc.line,
+            )
+        seen[doc.id] = f"{doc.path}:{doc.line}" if doc.line is not None else doc.path
+        yield doc
 
 
 def segment_documents(docs: Iterable[Document], unit: str = "document") -> Iterator[Segment]:

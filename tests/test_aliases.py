@@ -39,7 +39,7 @@ def test_canonicalize(table, text, expected):
 
 
 def test_digest_changes_with_content(write, table):
-    other = load_alias_tables([write("b.tsv", TABLE + "X\tperson\tY\n")])
+    other = load_alias_tables([write("b.tsv", TABLE + "Xavier Qwzt\tperson\tQwzt Xav\n")])
     assert table.digest != other.digest and len(table.digest) == 12
 
 

@@ -91,9 +91,35 @@ def test_apply_skips_stale_items_and_refuses_to_overwrite_inputs(tmp_path, queue
         it = q.items()[0]
         q.decide(it.id, "accept", "an", force=True)
         f = src / f"{it.doc_id}.txt"
-        f.write_text("Bài đã được viết lại.\n" + f.read_text(encoding="utf-8"), encoding="utf-8")
+        text = f.read_text(encoding="utf-8")
+        # the reviewed sentence itself changed: stale, the article is left as it is
+        f.write_text(text[: it.end - 1] + " nữa" + text[it.end - 1 :], encoding="utf-8")
         summary = apply_decisions([src], q, tmp_path / "out")
         assert summary.stale == [it.id] and summary.changed_documents == 0
         assert (tmp_path / "out" / f.name).read_bytes() == f.read_bytes()
         with pytest.raises(InputError, match="overwrite this input"):
             apply_decisions([src], q, src)
+
+
+@pytest.mark.parametrize("where", ["start", "before", "after"])
+def test_apply_reanchors_sentences_moved_by_edits_elsewhere(tmp_path, queue_path, aliases, where):  # noqa: F811
+    """A word or sentence inserted elsewhere moves a reviewed sentence but does not make it
+    stale: it is found again by its text."""
+    src = tmp_path / "in"
+    shutil.copytree(SAMPLES, src)
+    with Queue(queue_path, aliases=aliases) as q:
+        items = sorted((i for i in q.items() if i.doc_id == q.items()[0].doc_id),
+                       key=lambda i: i.start)
+        first, last = items[0], items[-1]
+        for it in (first, last):
+            q.decide(it.id, "accept", "an", force=True)
+        f = src / f"{first.doc_id}.txt"
+        text = f.read_text(encoding="utf-8")
+        cut = {"start": 0, "before": first.start, "after": first.end}[where]
+        f.write_text(text[:cut] + "Bài đã được viết lại. " + text[cut:], encoding="utf-8")
+        summary = apply_decisions([src], q, tmp_path / "out")
+    assert not summary.stale and sorted(summary.substituted) == sorted([first.id, last.id])
+    out = (tmp_path / "out" / f.name).read_text(encoding="utf-8")
+    assert "Bài đã được viết lại. " in out
+    assert first.proposal in out and last.proposal in out
+    assert first.text not in out and last.text not in out

@@ -27,7 +27,9 @@ class ItemEffort:
 @dataclass
 class ReviewerEffort:
     reviewer: str
-    actions: Counter = field(default_factory=Counter)  # every decision, undos and skips too
+    # decisions in force (an undone accept is not an accept), plus the undos themselves
+    actions: Counter = field(default_factory=Counter)
+    undone: int = 0  # decisions later cancelled by an undo
     seconds: list[float] = field(default_factory=list)
     hter: list[float] = field(default_factory=list)
     forced: int = 0
@@ -49,6 +51,7 @@ class ReviewerEffort:
             "reviewer": self.reviewer,
             "decided": self.decided,
             "actions": dict(self.actions),
+            "undone": self.undone,
             "median_seconds": self.median_seconds,
             "mean_hter": self.mean_hter,
             "forced": self.forced,
@@ -80,9 +83,14 @@ def queue_stats(queue: Queue) -> QueueStats:
     docs: dict[str, dict[str, int]] = defaultdict(lambda: {"done": 0, "left": 0})
     reviewers: dict[str, ReviewerEffort] = {}
     efforts: list[ItemEffort] = []
-    all_decisions = [d for it in items for d in it.history]
-    for d in all_decisions:
-        reviewers.setdefault(d.reviewer, ReviewerEffort(d.reviewer)).actions[d.action] += 1
+    for it in items:
+        in_force = {d.id for d in effective(it.history)}
+        for d in it.history:
+            r = reviewers.setdefault(d.reviewer, ReviewerEffort(d.reviewer))
+            if d.action == "undo" or d.id in in_force:
+                r.actions[d.action] += 1
+            else:
+                r.undone += 1
     for it in items:
         docs[it.doc_id]["left" if it.status == "pending" else "done"] += 1
         live = [d for d in effective(it.history) if d.action in (*STATUS_OF, "reject")]

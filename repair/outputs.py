@@ -1,0 +1,145 @@
+"""Output paths: never overwrite an input or anything that is not a regular file, and write
+through a temporary file beside the target so that no half-written output is ever left.
+
+``os.replace`` onto a symbolic link, a FIFO or a device replaces that entry with a regular
+file (as root, ``--out /dev/null`` would destroy the device), so such paths are refused before
+any work starts rather than at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable
+from pathlib import Path
+
+from repair.errors import OutputError
+
+__all__ = ["check_output", "check_output_folder", "same_file", "write_atomic"]
+
+_KINDS = (
+    (stat.S_ISLNK, "a symbolic link"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+def _kind(path: Path) -> str | None:
+    """What stands at ``path`` if it is not a regular file; None if nothing or a regular file."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise OutputError(f"cannot inspect the output path ({exc.strerror})", path) from exc
+    if stat.S_ISREG(mode):
+        return None
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether two paths name the same file (after links; hard links too)."""
+    a, b = Path(a), Path(b)
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+    except OSError:
+        return False
+
+
+def _input_files(inputs: Iterable[str | Path]) -> list[Path]:
+    files: list[Path] = []
+    for p in map(Path, inputs):
+        if p.is_dir():
+            files.extend(c for c in p.iterdir() if c.is_file())
+        files.append(p)
+    return files
+
+
+def _make_parent(path: Path) -> None:
+    parent = path.parent
+    if parent.exists() and not parent.is_dir():
+        raise OutputError(f"{parent} is not a folder; choose another output path", path)
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot create the output folder {parent} ({exc.strerror}); choose a writable "
+            "path",
+            path,
+        ) from exc
+
+
+def check_output(
+    out: str | Path,
+    inputs: Iterable[str | Path] = (),
+    *,
+    option: str = "--out",
+    sidecars: Iterable[str] = (".partial",),
+) -> Path:
+    """Refuse ``out`` if it is an input (or the same file under another name) or exists and is
+    not a regular file; create its folder. ``sidecars`` are suffixes of files written beside
+    it (the temporary file, a settings file), checked the same way."""
+    out = Path(out)
+    kind = _kind(out)
+    if kind == "a folder":
+        raise OutputError(
+            f"{option} is a folder; give a file path such as {out / 'out.jsonl'}", out
+        )
+    if kind is not None:
+        raise OutputError(
+            f"{option} exists and is {kind}, not a regular file; refusing to replace it. "
+            "Choose another path",
+            out,
+        )
+    files = _input_files(inputs)
+    for path in (out, *(out.with_name(out.name + s) for s in sidecars)):
+        for src in files:
+            if same_file(path, src):
+                raise OutputError(
+                    f"{option} would overwrite the input {src}; write to another file", out
+                )
+        if path != out and (side := _kind(path)) is not None:
+            raise OutputError(f"{path} exists and is {side}; remove it or choose another "
+                              f"{option}", out)
+    _make_parent(out)
+    return out
+
+
+def check_output_folder(out: str | Path, *, option: str = "--out") -> Path:
+    """Refuse a folder output that exists as something else; create it."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputError(
+            f"{option} must be a folder, but it exists as {_kind(out) or 'a file'}; choose "
+            "another path",
+            out,
+        )
+    _make_parent(out)
+    try:
+        out.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the folder ({exc.strerror})", out) from exc
+    return out
+
+
+def write_atomic(target: str | Path, data: bytes, *, option: str = "--out") -> None:
+    """Write ``data`` to ``target`` through ``target.partial``, removed whatever happens."""
+    target = Path(target)
+    kind = _kind(target)
+    if kind is not None:
+        raise OutputError(
+            f"{option} target exists and is {kind}, not a regular file; refusing to replace it",
+            target,
+        )
+    tmp = target.with_name(target.name + ".partial")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise OutputError(f"cannot write the output ({exc.strerror})", target) from exc
+    finally:
+        if tmp.exists():
+            tmp.unlink()
