@@ -85,13 +85,31 @@ BatchOpt = Annotated[int, typer.Option(
     help="segments per batch of whole documents (memory grows with it, not with the input)")]
 
 
+EngineOpt = Annotated[str, typer.Option(
+    help="local (this process and --workers) or ray (Ray Data: local instance or --ray-address)")]
+RayAddressOpt = Annotated[str | None, typer.Option(
+    help="an existing Ray cluster (ray.init(address=...)); default: a local instance")]
+
+
 def _job(mode: str, inputs, out, aliases, unit, config, resume=False, workers=1,
-         batch_segments=256, **extra) -> None:
+         batch_segments=256, engine="local", ray_address=None, **extra) -> None:
+    from repair.errors import ConfigError
     from repair.jobs import run_job
 
     if unit is not None and unit not in ("document", "sentence"):
         raise typer.BadParameter("--unit must be 'document' or 'sentence'")
+    if engine not in ("local", "ray"):
+        raise typer.BadParameter("--engine must be 'local' or 'ray'")
     settings = _settings(config, unit=unit, **extra)
+    if engine == "ray":
+        if resume:
+            raise ConfigError("--resume works with the local engine only")
+        from repair.jobs_ray import run_job_ray
+
+        summary = run_job_ray(inputs, out, settings, mode=mode, extra_aliases=aliases or [],
+                              address=ray_address)
+        _stdout().print(_summary_table(summary))
+        return
     summary = run_job(inputs, out, settings, mode=mode, extra_aliases=aliases or [],
                       resume=resume, workers=workers, batch_segments=batch_segments)
     _stdout().print(_summary_table(summary))
@@ -125,6 +143,8 @@ def run_cmd(
     resume: ResumeOpt = False,
     workers: WorkersOpt = 1,
     batch_segments: BatchOpt = 256,
+    engine: EngineOpt = "local",
+    ray_address: RayAddressOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Detect, propose repairs for flagged segments, and queue them for review."""
@@ -138,6 +158,8 @@ def run_cmd(
         resume,
         workers,
         batch_segments,
+        engine,
+        ray_address,
         **{"queue.path": _abs(queue), "rewrite.model": _abs(model),
            "queue.all": True if queue_all else None},
     )

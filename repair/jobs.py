@@ -27,7 +27,7 @@ from repair.outputs import check_output, same_file
 from repair.review import Queue
 from repair.rewrite import Proposal, propose
 from repair.rewrite.model import with_learned_patterns
-from repair.text import Document, Segment, read_documents, segment_documents
+from repair.text import Document, Segment, input_files, read_documents, segment_documents
 
 __all__ = ["JobSummary", "run_job", "load_aliases"]
 
@@ -236,7 +236,7 @@ def run_job(
 
 def _count_documents(inputs: list) -> int | None:
     """Documents in the input when that is cheap to know (only .txt files), else None."""
-    files = _input_files(inputs)
+    files = list(input_files(inputs))
     if all(f.suffix == ".txt" for f in files):
         return len(files)
     return None
@@ -326,18 +326,11 @@ def _job_key(settings: Settings, inputs: list, mode: str, aliases: AliasTable,
 
     from repair.config import settings_dict
 
-    files = sorted(str(p) for p in _input_files(inputs))
+    files = sorted(str(p) for p in list(input_files(inputs)))
     stamp = [(f, os.stat(f).st_size, os.stat(f).st_mtime_ns) for f in files]
     blob = json.dumps([settings_dict(settings), aliases.digest, stamp, mode, batch_segments],
                       sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
-def _input_files(inputs: Iterable[str | Path]) -> list[Path]:
-    out = []
-    for p in map(Path, inputs):
-        out.extend(sorted(c for c in p.rglob("*") if c.is_file()) if p.is_dir() else [p])
-    return out
 
 
 class Progress:

@@ -236,7 +236,9 @@ def _is_jsonl(path: Path) -> bool:
     return path.name.endswith(_JSONL)
 
 
-def _expand(paths: Iterable[str | Path]) -> Iterator[Path]:
+def input_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """The files ``paths`` name, in reading order (a folder: its .txt, .jsonl and .jsonl.gz
+    files)."""
     for p in paths:
         path = Path(p)
         if path.is_dir():
@@ -294,7 +296,7 @@ def _read_jsonl(path: Path) -> Iterator[Document]:
 
 
 def _documents(paths: Iterable[str | Path]) -> Iterator[Document]:
-    for path in _expand(paths):
+    for path in input_files(paths):
         if _is_jsonl(path):
             yield from _read_jsonl(path)
         elif path.suffix == ".txt":

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 __all__ = ["GuardLimits", "check_rewrite", "span_problem", "GUARD_REASONS"]
 
-GUARD_REASONS = ("repetition", "length", "edit_ratio", "number", "quote", "empty")
+GUARD_REASONS = ("repetition", "length", "edit_ratio", "number", "quote", "empty", "markup")
 
 _NUM_RE = re.compile(r"\d+")
 _WORD_RE = re.compile(r"\w+")
+_MARKUP_RE = re.compile(r"</?sp>|<c_\w+>")  # the window's own markers, never text
 _QUOTES = "\"'“”‘’«»"
 
 
@@ -63,10 +64,13 @@ def check_rewrite(source: str, output: str, ratio: float, limits: GuardLimits) -
 
 
 def span_problem(span: str, repair: str, max_growth: float = 2.5) -> str:
-    """Why ``repair`` cannot replace the flagged ``span`` ("" = it can): empty, repeated
-    words the span does not repeat, far longer, or a number or quotation mark lost."""
+    """Why ``repair`` cannot replace the flagged ``span`` ("" = it can): empty, the window's
+    markers, repeated words the span does not repeat, far longer, or a number or quotation
+    mark lost."""
     if not repair.strip():
         return "empty"
+    if _MARKUP_RE.search(repair) and not _MARKUP_RE.search(span):
+        return "markup"
     src_words, out_words = _WORD_RE.findall(span.lower()), _WORD_RE.findall(repair.lower())
     rep_in = _repeats(src_words, 4)
     if any(n > rep_in.get(g, 0) for g, n in _repeats(out_words, 4).items()):
