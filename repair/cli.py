@@ -622,6 +622,71 @@ def models_list_cmd(config: ConfigOpt = None) -> None:
                       r.get("parent") or "", r["created"], r.get("version", ""))
     Console().print(table)
 
+# --------------------------------------------------------------------------- names (issue 12)
+
+names_app = typer.Typer(no_args_is_help=True, help="Names no alias table knows.")
+app.add_typer(names_app, name="names")
+
+
+@names_app.command("resolve")
+def names_resolve(
+    src: Annotated[Path, typer.Argument(help="JSONL: id, text (the rendering), [context]")],
+    out: Out,
+    config: ConfigOpt = None,
+    top_k: Annotated[int | None, typer.Option(help="candidates per rendering")] = None,
+) -> None:
+    """Candidate Vietnamese names for pinyin renderings, best first, with their evidence."""
+    from repair.names import resolve_file
+
+    settings = _settings(config, **{"names.top_k": top_k})
+    n = resolve_file(src, out, settings.names)
+    console.print(f"{n} renderings resolved -> {out}")
+
+
+@names_app.command("eval")
+def names_eval(
+    labelled: Annotated[Path, typer.Argument(help="TSV with rendering, name [, context]")] = Path(
+        "tests/data/names/vi_pinyin_names.tsv"
+    ),
+    config: ConfigOpt = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="list every miss")] = False,
+) -> None:
+    """Top-1 / top-5 of the resolver on a labelled list of renderings."""
+    from repair.names import evaluate_list
+
+    settings = _settings(config)
+    rep = evaluate_list(labelled, settings.names)
+    table = Table(title=f"repair names eval: {labelled.name}")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for name, value in rep.rows():
+        table.add_row(name, value)
+    Console().print(table)
+    if verbose:
+        for rendering, gold, cands in rep.misses:
+            Console().print(f"  {rendering} -> {gold}: {', '.join(cands)}", highlight=False)
+
+
+@names_app.command("gazetteer")
+def names_gazetteer(
+    corpus: Annotated[Path, typer.Option(help="clean corpus .jsonl.gz")] = Path(
+        "../shared/data/corpus/train.jsonl.gz"
+    ),
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="default: names.gazetteer")]
+    = None,
+    min_count: Annotated[int, typer.Option(help="keep names seen at least this often")] = 3,
+    config: ConfigOpt = None,
+) -> None:
+    """Mine the name gazetteer (names, counts, title / place context) from clean news."""
+    from repair.names import mine_gazetteer, project_path
+    from repair.text import corpus_sentences
+
+    settings = _settings(config)
+    target = out or project_path(settings.names.gazetteer)
+    gaz = mine_gazetteer(corpus_sentences(corpus), min_count=min_count)
+    gaz.save(target)
+    console.print(f"{len(gaz.names)} names, {len(gaz.syllables)} syllables -> {target}")
+
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
