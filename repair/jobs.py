@@ -22,6 +22,8 @@ from repair.aliases import AliasTable, load_alias_tables
 from repair.config import Settings, save_settings
 from repair.detect import Detection, detect
 from repair.memory import Memory
+from repair.names import load_resolver
+from repair.names.review import attach_candidates
 from repair.review import Queue
 from repair.rewrite import Proposal, propose
 from repair.text import read_documents, segment_documents
@@ -125,7 +127,11 @@ def run_job(
             for doc in read_documents(inputs):
                 summary.documents += 1
                 segments = list(segment_documents([doc], settings.unit))
-                items: list[Detection | Proposal] = list(detect(segments, settings.detect, aliases))
+                dets = detect(segments, settings.detect, aliases)
+                if settings.names.candidates:  # candidates ride on the spans; never applied
+                    dets = attach_candidates(dets, load_resolver(settings.names),
+                                             settings.names.top_k)
+                items: list[Detection | Proposal] = list(dets)
                 if mode == "run":
                     items = _propose_with_memory(items, settings, aliases, memory)
                 for item in items:
@@ -149,6 +155,12 @@ def run_job(
                         for i, s in enumerate(segments)
                     }
                     summary.queued_new += queue.add(items, aliases.digest, context, doc.path)  # type: ignore[arg-type]
+                    # a name with candidates needs a reviewer even where no proposal changes it
+                    named = [p for p in items if isinstance(p, Proposal) and not p.changed
+                             and any(s.candidates for s in p.detection.spans)]
+                    if named:
+                        summary.queued_new += queue.add(named, aliases.digest, context,
+                                                        doc.path, include_unchanged=True)
         os.replace(tmp, out)
     finally:
         if queue is not None:

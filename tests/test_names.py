@@ -192,3 +192,27 @@ def test_cli_names_eval(capsys):
     assert run_cli("names", "eval", LABELLED) == 0
     text = capsys.readouterr().out
     assert "top-1" in text and "top-5" in text
+
+
+@pytest.mark.parametrize(
+    "rendering, context, best",
+    [
+        ("Tiểu Dã Tự Ngũ Điển", "Bộ trưởng Nhật Bản Tiểu Dã Tự Ngũ Điển", "Itsunori Onodera"),
+        ("An Bội Tấn Tam", "Thủ tướng Nhật Bản An Bội Tấn Tam", "Shinzou Abe"),
+    ],
+)
+def test_japanese_name_read_back_through_kanji(resolver, rendering, context, best):
+    cands = resolver.resolve(rendering, context)
+    assert cands[0].name == best
+    assert all("romaji" in e and "chars" in e for e in cands[0].evidence)
+
+
+@pytest.mark.parametrize(
+    "rendering, context",
+    [
+        ("Tiểu Dã Tự Ngũ Điển", None),  # no sentence about Japan: not read as Japanese
+        ("Nguyễn Văn An", "Ông Nguyễn Văn An sang Nhật Bản"),  # a Vietnamese name it knows
+    ],
+)
+def test_japanese_path_only_where_it_belongs(resolver, rendering, context):
+    assert resolver.resolve(rendering, context) == []

@@ -45,6 +45,7 @@ class NamesSettings:
     hanviet: str = "../shared/data/lexicon/hanviet/hanviet.csv"  # Traditional char -> readings
     gazetteer: str = "models/names/gazetteer.tsv.gz"  # `repair names gazetteer`
     top_k: int = 5  # candidates per span
+    candidates: bool = True  # `repair detect` / `run` attach candidates to flagged name spans
 
 
 _ROOT = Path(__file__).resolve().parent.parent.parent

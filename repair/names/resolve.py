@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from repair.names.gazetteer import Gazetteer, context_kind
 from repair.names.hanviet import HanViet, Reading, simplified, toneless
-from repair.text import fold_key
+from repair.text import fold_key, is_vietnamese_syllable
 
 __all__ = ["Candidate", "Resolver", "split_pinyin"]
 
@@ -77,14 +77,17 @@ class Resolver:
         self.hv = hanviet
         self.gaz = gazetteer
         self.syllables = hanviet.syllables
-        by_len: dict[int, list[tuple[tuple[str, ...], tuple[int, int, int, str]]]] = (
+        # (length, first syllable) -> names: a rendering's first syllable has a few dozen
+        # readings, so only their names are compared
+        index: dict[tuple[int, str], list[tuple[tuple[str, ...], tuple[int, int, int, str]]]] = (
             defaultdict(list)
         )
         for key, entry in gazetteer.names.items():
             parts = tuple(key.split())
-            by_len[len(parts)].append((parts, entry))
-        self._by_len = dict(by_len)
+            index[len(parts), parts[0]].append((parts, entry))
+        self._index = dict(index)
         self._reading_chars = {k: len(v) for k, v in hanviet.by_reading.items()}
+        self._reader = None  # JapaneseReader, loaded on first use (pykakasi's dictionary)
 
     def segmentations(self, text: str) -> list[list[str]]:
         """Syllable sequences the rendering may stand for, fewest syllables first."""
@@ -109,9 +112,29 @@ class Resolver:
         return tuple(out)
 
     def _gazetteer_matches(self, opts: list[dict[str, tuple[Reading, float]]]):
-        for parts, entry in self._by_len.get(len(opts), ()):
-            if all(p in o for p, o in zip(parts, opts, strict=True)):
-                yield parts, entry
+        for first in opts[0]:
+            for parts, entry in self._index.get((len(opts), first), ()):
+                if all(p in o for p, o in zip(parts[1:], opts[1:], strict=True)):
+                    yield parts, entry
+
+    def _japanese(self, text: str, context: str | None, top_k: int) -> list[Candidate]:
+        """A Japanese name read out in Hán-Việt, in a sentence about Japan, that is not a
+        Vietnamese name the gazetteer knows: read back through the kanji."""
+        words = text.split()
+        if (
+            len(words) < 2
+            or not _japan(context)
+            or not all(w[:1].isupper() and is_vietnamese_syllable(w) for w in words)
+            or self.gaz.lookup(words) is not None
+        ):
+            return []
+        if self._reader is None:
+            from repair.names.japanese import JapaneseReader
+
+            self._reader = JapaneseReader(self.hv)
+        names = self._reader.read(text, top_k)
+        z = sum(0.5**i for i in range(len(names)))
+        return [Candidate(n.name, 0.5**i / z, n.evidence) for i, n in enumerate(names)]
 
     def _backoff(self, opts: list[dict[str, tuple[Reading, float]]]):
         """The best-scoring syllable combinations by name-syllable frequency (a beam)."""
@@ -129,7 +152,7 @@ class Resolver:
         """Candidates for one rendering, best first (empty if it is not pinyin)."""
         segs = self.segmentations(text)
         if not segs:
-            return []
+            return self._japanese(text, context, top_k)
         kind = _context_kind(text, context)
         folded_context = fold_key(context.lower()) if context else ""
         scored: dict[str, tuple[float, str, tuple[dict, ...]]] = {}
@@ -179,6 +202,10 @@ class Resolver:
         return [
             Candidate(surface, math.exp(s - top) / z, ev) for s, surface, ev in best[:top_k]
         ]
+
+
+def _japan(context: str | None) -> bool:
+    return bool(context) and "nhật" in fold_key(context.lower())  # type: ignore[union-attr]
 
 
 def _context_kind(text: str, context: str | None) -> str | None:
