@@ -13,6 +13,7 @@ from repair.text import Segment
 from .test_cli import read_jsonl, run_cli
 
 RUAN = "Trong chuyến thăm của Thủ tướng Việt Ruan Chunfu, hai bên đã ký công hàm."
+KOREAN = "Bà Kim Young Ae từng chia sẻ bản thân có niềm đam mê diễn xuất rất lớn."
 CLEAN = "Tổng thư ký NATO Jens Stoltenberg và ông Itsunori Onodera đã gặp nhau tại Brussels."
 
 
@@ -48,6 +49,8 @@ def test_attach_candidates_to_flagged_name_spans(resolver):
         _det(RUAN, [_span(RUAN, "Ruan Chunfu", "pinyin")], flagged=False),  # not flagged
         _det(CLEAN, [_span(CLEAN, "Jens Stoltenberg", "english_name")]),  # not pinyin
         _det(CLEAN, [_span(CLEAN, "Itsunori Onodera", "calque_name")]),  # romaji
+        # splits into pinyin (a e), but no reading is a name clean news uses
+        _det(KOREAN, [_span(KOREAN, "Young Ae", "pinyin")]),
     ],
 )
 def test_no_candidates_where_none_belong(resolver, det):
@@ -93,6 +96,14 @@ def test_run_output_queue_review_and_alias_row(write, tmp_path, capsys, no_alias
         (item,) = [it for it in q.items() if it.text == RUAN]  # queued although unchanged
     assert item.proposal == RUAN
     assert any(s.get("candidates") for s in item.spans)
+    # the review view (notebook) shows them with their evidence
+    from repair.aliases import AliasTable
+    from repair.review.session import ReviewSession
+
+    session = ReviewSession(queue, "an", aliases=AliasTable())
+    view = session.render_html()
+    session.queue.close()
+    assert "name candidates" in view and "Nguyễn Xuân Phúc" in view and "阮 ruan" in view
     capsys.readouterr()
     assert run_cli("names", "accept", item.id, "--queue", queue, "--reviewer", "an",
                    "--config", no_alias_config) == 0

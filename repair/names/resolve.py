@@ -42,9 +42,11 @@ class Candidate:
     name: str
     score: float
     evidence: tuple[dict, ...] = field(default=())
+    known: int = 0  # times the gazetteer saw the name in clean news (0: built from syllables)
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "score": round(self.score, 4), "evidence": list(self.evidence)}
+        return {"name": self.name, "score": round(self.score, 4), "known": self.known,
+                "evidence": list(self.evidence)}
 
 
 def split_pinyin(word: str, syllables: frozenset[str] | set[str]) -> list[list[str]]:
@@ -116,6 +118,10 @@ class Resolver:
             for parts, entry in self._index.get((len(opts), first), ()):
                 if all(p in o for p, o in zip(parts[1:], opts[1:], strict=True)):
                     yield parts, entry
+
+    def _known(self, name: str) -> int:
+        entry = self.gaz.lookup(name.split())
+        return entry[0] if entry else 0
 
     def _japanese(self, text: str, context: str | None, top_k: int) -> list[Candidate]:
         """A Japanese name read out in Hán-Việt, in a sentence about Japan, that is not a
@@ -200,7 +206,8 @@ class Resolver:
         top = best[0][0]
         z = sum(math.exp(s - top) for s, _, _ in best)
         return [
-            Candidate(surface, math.exp(s - top) / z, ev) for s, surface, ev in best[:top_k]
+            Candidate(surface, math.exp(s - top) / z, ev, self._known(surface))
+            for s, surface, ev in best[:top_k]
         ]
 
 

@@ -39,6 +39,10 @@ def attach_candidates(
         for s in det.spans:
             core = _pinyin_core(s.text, resolver) if s.category in NAME_CATEGORIES else None
             cands = resolver.resolve(core, det.segment.text, top_k) if core else []
+            # pinyin: only where some candidate is a name clean news uses; a reading built
+            # from syllables alone ("Kim Young Ae" -> "A Nga") tells a reviewer nothing
+            if cands and ("pinyin" in cands[0].evidence[0] and not any(c.known for c in cands)):
+                cands = []
             if cands:
                 s = dataclasses.replace(
                     s, candidates=tuple({**c.to_dict(), "rendering": core} for c in cands)
@@ -61,7 +65,9 @@ def candidates_html(spans: Iterable[dict]) -> str:
                 for e in c["evidence"]
             )
             rows.append(
-                f"<li><b>{html.escape(c['name'])}</b> for "
+                f"<li><b>{html.escape(c['name'])}</b>"
+                + (f" (seen {c['known']}× in clean news)" if c.get("known") else "")
+                + " for "
                 f"&ldquo;{html.escape(c.get('rendering', s['text']))}&rdquo; "
                 f"({c['score']:.2f}; span {i}, candidate {k}): {ev}</li>"
             )
