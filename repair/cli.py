@@ -181,6 +181,9 @@ def eval_cmd(
     synthetic: Annotated[
         int, typer.Option(help="also score the rewriter on N held-out synthetic sentences")
     ] = 0,
+    no_default_aliases: Annotated[
+        bool, typer.Option("--no-default-aliases", help="without the config's alias tables")
+    ] = False,
 ) -> None:
     """Measure detection and proposals on a labelled file and held-out clean text."""
     from repair.errors import ConfigError
@@ -188,7 +191,8 @@ def eval_cmd(
     from repair.jobs import load_aliases
 
     settings = _settings(config, **{"detect.model": _abs(model), "eval.clean_n": clean_n,
-                                    "rewrite.model": _abs(rewriter)})
+                                    "rewrite.model": _abs(rewriter),
+                                    "aliases": [] if no_default_aliases else None})
     gold = gold or (Path(settings.eval.gold) if settings.eval.gold else None)
     if gold is None:
         raise ConfigError("no gold file: pass --gold FILE.jsonl or set eval.gold")
@@ -798,6 +802,133 @@ def _interrupted() -> None:
     console.print(f"interrupted ({_stopped_by}): stopped before finishing; partial output "
                   "removed, queue work already committed kept", soft_wrap=True)
     sys.exit(code)
+
+# --------------------------------------------------------------------------- names (issue 12)
+
+names_app = typer.Typer(no_args_is_help=True, help="Names no alias table knows.")
+app.add_typer(names_app, name="names")
+
+
+@names_app.command("resolve")
+def names_resolve(
+    src: Annotated[Path, typer.Argument(help="JSONL: id, text (the rendering), [context]")],
+    out: Out,
+    config: ConfigOpt = None,
+    top_k: Annotated[int | None, typer.Option(help="candidates per rendering")] = None,
+) -> None:
+    """Candidate Vietnamese names for pinyin renderings, best first, with their evidence."""
+    from repair.names import resolve_file
+
+    settings = _settings(config, **{"names.top_k": top_k})
+    n = resolve_file(src, out, settings.names)
+    console.print(f"{n} renderings resolved -> {out}")
+
+
+@names_app.command("eval")
+def names_eval(
+    labelled: Annotated[Path, typer.Argument(help="TSV with rendering, name [, context]")] = Path(
+        "tests/data/names/vi_pinyin_names.tsv"
+    ),
+    config: ConfigOpt = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="list every miss")] = False,
+    clean_n: Annotated[
+        int, typer.Option(help="also run the pipeline on N held-out clean sentences (eval.clean)")
+    ] = 0,
+    no_default_aliases: Annotated[
+        bool, typer.Option("--no-default-aliases", help="without the config's alias tables")
+    ] = False,
+) -> None:
+    """Top-1 / top-5 of the resolver on a labelled list of renderings; with --clean-n, what
+    candidates do on clean text (they must never end up in a proposal)."""
+    from repair.jobs import load_aliases
+    from repair.names import evaluate_list
+
+    settings = _settings(config, aliases=[] if no_default_aliases else None)
+    rep = evaluate_list(labelled, settings.names)
+    rows = rep.rows()
+    examples: list[str] = []
+    if clean_n > 0 and settings.eval.clean:
+        from repair.names.measure import clean_candidates
+
+        clean = clean_candidates(settings.eval.clean, clean_n, settings, load_aliases(settings))
+        rows += clean.rows()
+        examples = clean.examples
+    table = Table(title=f"repair names eval: {labelled.name}")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for name, value in rows:
+        table.add_row(name, value)
+    Console().print(table)
+    if verbose:
+        for rendering, gold, cands in rep.misses:
+            Console().print(f"  {rendering} -> {gold}: {', '.join(cands)}", highlight=False)
+        for line in examples:
+            Console().print(f"  clean with candidates: {line}", highlight=False)
+
+
+@names_app.command("gazetteer")
+def names_gazetteer(
+    corpus: Annotated[Path, typer.Option(help="clean corpus .jsonl.gz")] = Path(
+        "../shared/data/corpus/train.jsonl.gz"
+    ),
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="default: names.gazetteer")]
+    = None,
+    min_count: Annotated[int, typer.Option(help="keep names seen at least this often")] = 3,
+    config: ConfigOpt = None,
+) -> None:
+    """Mine the name gazetteer (names, counts, title / place context) from clean news."""
+    from repair.names import mine_gazetteer, project_path
+    from repair.text import corpus_sentences
+
+    settings = _settings(config)
+    target = out or project_path(settings.names.gazetteer)
+    gaz = mine_gazetteer(corpus_sentences(corpus), min_count=min_count)
+    gaz.save(target)
+    console.print(f"{len(gaz.names)} names, {len(gaz.syllables)} syllables -> {target}")
+
+
+@names_app.command("accept")
+def names_accept(
+    item_id: ItemArg,
+    queue: QueueOpt,
+    reviewer: ReviewerOpt,
+    span: Annotated[int | None, typer.Option(help="span index (default: first with candidates)")]
+    = None,
+    candidate: Annotated[int, typer.Option(help="candidate index, 0 = best")] = 0,
+    comment: CommentOpt = None,
+    force: ForceOpt = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Apply one name candidate as the reviewer's edit and print the alias row it offers."""
+    import json
+
+    from repair.errors import QueueError
+    from repair.names import load_resolver
+    from repair.names.review import candidate_text
+
+    with _queue(queue, config) as q:
+        item = q.get(item_id)
+        spans = list(item.spans)
+        idx = span if span is not None else next(
+            (i for i, s in enumerate(spans) if s.get("candidates")), None)
+        if idx is None or not 0 <= idx < len(spans) or not spans[idx].get("candidates"):
+            raise QueueError(f"item {item_id} has no name candidates at span {idx}")
+        cands = spans[idx]["candidates"]
+        if not 0 <= candidate < len(cands):
+            raise QueueError(f"span {idx} of item {item_id} has {len(cands)} candidate(s)")
+        c = cands[candidate]
+        try:
+            final = candidate_text(item.text, item.proposal, spans[idx], c)
+        except ValueError as exc:
+            raise QueueError(f"item {item_id}: {exc}") from exc
+        note = f"name candidate {c['rendering']} -> {c['name']}"
+        d = q.decide(item_id, "edit", reviewer, final_text=final,
+                     comment=f"{note}; {comment}" if comment else note, force=force)
+        typer.echo(json.dumps(d.to_dict(), ensure_ascii=False))
+        entry = load_resolver(_settings(config).names).gaz.lookup(c["name"].split())
+        kind = "place" if entry and entry[2] > entry[1] else "person"
+        typer.echo(f"alias row offered (repair aliases suggest lists it):\n"
+                   f"{c['name']}\t{kind}\t{c['rendering']}", err=True)
 
 
 def main() -> None:

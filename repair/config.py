@@ -18,6 +18,7 @@ import yaml
 from repair.detect import DetectSettings
 from repair.errors import ConfigError
 from repair.evaluate import EvalSettings
+from repair.names import NamesSettings
 from repair.review import QueueSettings
 from repair.rewrite import RewriteSettings
 
@@ -36,6 +37,7 @@ class Settings:
     rewrite: RewriteSettings = field(default_factory=RewriteSettings)
     queue: QueueSettings = field(default_factory=QueueSettings)
     eval: EvalSettings = field(default_factory=EvalSettings)
+    names: NamesSettings = field(default_factory=NamesSettings)
 
 
 _PATH_KEYS = {
@@ -47,6 +49,8 @@ _PATH_KEYS = {
     ("queue", "path"),
     ("eval", "clean"),
     ("eval", "gold"),
+    ("names", "hanviet"),
+    ("names", "gazetteer"),
 }
 
 

@@ -23,6 +23,8 @@ from repair.config import Settings, save_settings
 from repair.detect import Detection, detect
 from repair.errors import ConfigError, OutputError
 from repair.memory import Memory
+from repair.names import load_resolver
+from repair.names.review import attach_candidates
 from repair.outputs import check_output, same_file
 from repair.review import Queue
 from repair.rewrite import Proposal, propose
@@ -209,9 +211,8 @@ def run_job(
                     for item in doc_items:
                         _count(summary, item, fh)
                     if queue is not None:
-                        summary.queued_new += queue.add(doc_items, aliases.digest,  # type: ignore[arg-type]
-                                                        _context(segs), doc.path,
-                                                        include_all=settings.queue.all)
+                        summary.queued_new += _queue(queue, doc_items, aliases, segs, doc,
+                                                     settings)
                 progress.save(fh, summary)
                 meter.update(len(batch))
             meter.close()
@@ -269,9 +270,25 @@ class _Meter:
         self.bar.close()
 
 
+def _queue(queue: Queue, items: list, aliases: AliasTable, segments: list[Segment],
+           doc: Document, settings: Settings) -> int:
+    """Queue one document's proposals; returns how many items were new."""
+    context = _context(segments)
+    n = queue.add(items, aliases.digest, context, doc.path, include_all=settings.queue.all)
+    # a name with candidates needs a reviewer even where no proposal changes it
+    named = [p for p in items if isinstance(p, Proposal) and not p.changed
+             and any(s.candidates for s in p.detection.spans)]
+    if named:
+        n += queue.add(named, aliases.digest, context, doc.path, include_unchanged=True)
+    return n
+
+
 def _process(state, segments: list[Segment]) -> list[Detection | Proposal]:
     mode, settings, aliases, memory = state
-    items: list[Detection | Proposal] = list(detect(segments, settings.detect, aliases))
+    dets = detect(segments, settings.detect, aliases)
+    if settings.names.candidates:  # candidates ride on the spans; never applied
+        dets = attach_candidates(dets, load_resolver(settings.names), settings.names.top_k)
+    items: list[Detection | Proposal] = list(dets)
     if mode == "run":
         items = _propose_with_memory(items, settings, aliases, memory)
     return items

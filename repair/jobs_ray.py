@@ -22,7 +22,7 @@ from pathlib import Path
 
 from repair.config import Settings, save_settings
 from repair.errors import ConfigError, RepairError
-from repair.jobs import JobSummary, _context, _count, load_aliases
+from repair.jobs import JobSummary, _count, _queue, load_aliases
 from repair.memory import Memory
 from repair.outputs import check_output
 from repair.review import Queue
@@ -117,9 +117,8 @@ def run_job_ray(
                     for item in doc_items:
                         _count(summary, item, fh)
                     if queue is not None:
-                        summary.queued_new += queue.add(doc_items, aliases.digest,
-                                                        _context(segs), doc.path,
-                                                        include_all=settings.queue.all)
+                        summary.queued_new += _queue(queue, doc_items, aliases, segs, doc,
+                                                     settings)
         os.replace(tmp, out)
     except ray.exceptions.RayError as exc:
         cause: BaseException | None = exc

@@ -58,9 +58,14 @@ class Span:
     category: str
     text: str
     weight: float = 0.0
+    # name candidates (repair.names), best first: {"name", "score", "evidence", "rendering"}
+    candidates: tuple[dict, ...] = ()
 
     def to_dict(self) -> dict:
-        return {"start": self.start, "end": self.end, "category": self.category, "text": self.text}
+        d = {"start": self.start, "end": self.end, "category": self.category, "text": self.text}
+        if self.candidates:
+            d["candidates"] = list(self.candidates)
+        return d
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from repair.aliases import AliasTable
+from repair.names.review import candidates_html
 from repair.review.diff import diff_html
 from repair.review.qa import QAReport
 from repair.review.queue import Decision, Item, Queue
@@ -174,6 +175,7 @@ proposal from {html.escape(item.source)} ({html.escape(item.model)})</div>
 <div class="rv-ctx">{html.escape(item.context_before)}</div>
 <div>{highlight_spans(item.text, item.spans)}</div>
 <div class="rv-ctx">{html.escape(item.context_after)}</div></div>
+{candidates_html(item.spans)}
 <div class="rv-box"><div class="rv-label">proposed change</div>
 <div>{diff_html(item.text, candidate)}</div></div>
 <div>{qa}</div></div>"""

@@ -1,0 +1,89 @@
+"""Name candidates in the pipeline: attached to flagged name spans by ``repair run`` (output
+and queue), shown in the review view, applied only by a reviewer (``repair names accept``),
+whose edit then yields the alias row (``repair aliases suggest``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+from collections.abc import Iterable, Iterator
+
+from repair.detect import Detection
+from repair.names.resolve import Resolver
+
+__all__ = ["attach_candidates", "candidates_html", "candidate_text", "NAME_CATEGORIES"]
+
+# Span categories that may be a name in pinyin (the model calls "Duboji" pinyin or calque_name)
+NAME_CATEGORIES = frozenset({"pinyin", "calque_name", "foreign", "english_name"})
+
+
+def _pinyin_core(text: str, resolver: Resolver) -> str | None:
+    """The pinyin words of a span ("Việt Ruan Chunfu" -> "Ruan Chunfu"); a span without any
+    is kept whole (a Japanese name read in Hán-Việt)."""
+    words = text.split()
+    keep = [i for i, w in enumerate(words) if resolver.segmentations(w)]
+    if not keep:
+        return text
+    return " ".join(words[keep[0] : keep[-1] + 1])
+
+
+def attach_candidates(
+    detections: Iterable[Detection], resolver: Resolver, top_k: int = 5
+) -> Iterator[Detection]:
+    """Flagged detections with candidates on their name spans; nothing else changes."""
+    for det in detections:
+        if not det.flagged or not any(s.category in NAME_CATEGORIES for s in det.spans):
+            yield det
+            continue
+        spans = []
+        for s in det.spans:
+            core = _pinyin_core(s.text, resolver) if s.category in NAME_CATEGORIES else None
+            cands = resolver.resolve(core, det.segment.text, top_k) if core else []
+            # pinyin: only where some candidate is a name clean news uses; a reading built
+            # from syllables alone ("Kim Young Ae" -> "A Nga") tells a reviewer nothing
+            if cands and ("pinyin" in cands[0].evidence[0] and not any(c.known for c in cands)):
+                cands = []
+            if cands:
+                s = dataclasses.replace(
+                    s, candidates=tuple({**c.to_dict(), "rendering": core} for c in cands)
+                )
+            spans.append(s)
+        yield dataclasses.replace(det, spans=tuple(spans))
+
+
+def candidates_html(spans: Iterable[dict]) -> str:
+    """The review view's box of name candidates with their evidence ("" if there are none)."""
+    rows = []
+    for i, s in enumerate(spans):
+        for k, c in enumerate(s.get("candidates") or []):
+            # pinyin names: 阮 ruan → nguyễn; Japanese: 小野寺 onodera ← tiểu dã tự
+            ev = " · ".join(
+                f'{html.escape(e["chars"][:1])} {html.escape(e["pinyin"])} → '
+                f'{html.escape(e["reading"])}' if "pinyin" in e else
+                f'{html.escape(e["chars"])} {html.escape(e["romaji"])} ← '
+                f'{html.escape(e["reading"])}'
+                for e in c["evidence"]
+            )
+            rows.append(
+                f"<li><b>{html.escape(c['name'])}</b>"
+                + (f" (seen {c['known']}× in clean news)" if c.get("known") else "")
+                + " for "
+                f"&ldquo;{html.escape(c.get('rendering', s['text']))}&rdquo; "
+                f"({c['score']:.2f}; span {i}, candidate {k}): {ev}</li>"
+            )
+    if not rows:
+        return ""
+    return (
+        '<div class="rv-box"><div class="rv-label">name candidates (never applied '
+        "unless you choose one: <code>repair names accept ITEM --span N --candidate K</code>"
+        ")</div><ol>" + "".join(rows) + "</ol></div>"
+    )
+
+
+def candidate_text(text: str, proposal: str, span: dict, candidate: dict) -> str:
+    """The proposal with the span's rendering replaced by the candidate name."""
+    rendering = candidate.get("rendering", span["text"])
+    base = proposal if rendering in proposal else text
+    if rendering not in base:
+        raise ValueError(f"{rendering!r} is not in the sentence any more")
+    return base.replace(rendering, candidate["name"], 1)
