@@ -592,7 +592,7 @@ def train_rewriter_cmd(
     settings = _settings(None)
     meta = write_calibration(out, settings, load_aliases(settings), calibrate)
     write_card(out)
-    console.print(f"{out}: keep margin {meta['keep_margin']} nats/token "
+    console.print(f"{out}: keep margin {meta['keep_margin']} nats "
                   f"(calibration keep {meta['calibration']['keep']}, "
                   f"exact {meta['calibration']['exact']})")
     if curve:

@@ -66,7 +66,7 @@ def test_synthetic_eval_and_chrf(tiny_rewriter, aliases, write):
     assert 0 <= rep.spans["keep"] <= 1 and 0 <= rep.spans["exact"] <= 1
     assert sum(t for _, t in rep.spans["by_category"].values()) == 12
     names = [name for name, _ in rep.rows()]
-    assert "spans: marked clean spans kept" in names
+    assert "spans: clean spans the detector marks, kept" in names
     assert chrf(["a b c"], ["a b c"]) == pytest.approx(100.0)
     gold = write("g.jsonl", [
         {"id": "1", "text": "Duboji đến Hà Nội.", "label": "artifact",

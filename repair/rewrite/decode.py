@@ -18,7 +18,7 @@ __all__ = ["Hypothesis", "greedy", "score"]
 @dataclass(frozen=True)
 class Hypothesis:
     tokens: list[int]  # generated ids, eos included when reached
-    logprob: float  # mean log-probability per token
+    logprob: float  # log-probability of the tokens (eos included)
 
 
 def _cache_arg() -> str:
@@ -122,13 +122,12 @@ def greedy(model, sources: Sequence[Sequence[int]], max_new_tokens: int = 32,
             if bool(done.all()):
                 break
             last = tok[:, None]
-    return [Hypothesis(t, float(s) / max(1, len(t))) for t, s in zip(out, total.tolist(),
-                                                                   strict=True)]
+    return [Hypothesis(t, float(s)) for t, s in zip(out, total.tolist(), strict=True)]
 
 
 def score(model, sources: Sequence[Sequence[int]], targets: Sequence[Sequence[int]]) -> list[float]:
-    """Mean log-probability per token of each target (eos included) given its source, in
-    one teacher-forced pass."""
+    """Log-probability of each target (eos included) given its source, in one teacher-forced
+    pass."""
     import torch
 
     cfg = model.config
@@ -142,4 +141,4 @@ def score(model, sources: Sequence[Sequence[int]], targets: Sequence[Sequence[in
         res = model(input_ids=ids, attention_mask=mask, decoder_input_ids=dec,
                     **_extra(model, ids))
         lp = _logprobs(res.logits).gather(-1, tgt[:, :, None])[:, :, 0] * tmask
-    return (lp.sum(1) / tmask.sum(1).clamp(min=1)).tolist()
+    return lp.sum(1).tolist()

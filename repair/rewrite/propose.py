@@ -43,7 +43,7 @@ class RewriteSettings:
     calques: str | None = "configs/calques.tsv"  # known calques proposed like alias rows
     dates: bool = True  # English dates take their Vietnamese form ("June 5" -> "ngày 5/6")
     max_edit_ratio: float = 0.5  # proposals that change more are marked low-confidence
-    keep_margin: float | None = None  # nats/token a repair must beat keeping by (None = model's)
+    keep_margin: float | None = None  # nats a repair must beat keeping by (None = the model's)
     context_words: int | None = None  # window words each side (None = as the model was trained)
     batch_size: int = 64
     max_new_tokens: int = 32  # generation cap per span

@@ -169,14 +169,15 @@ def heldout_examples(st: RewriterTrainSettings, n: int, seed: int = 20_261_126,
                      detect_settings=None, aliases=None, skip: int = 0) -> list[SpanExample]:
     """``n`` span examples from the dev corpus (articles never trained on), tags intact,
     from its sentences after the first ``skip``; with detector settings, half the keep
-    examples are the detector's spans on clean dev sentences."""
+    examples are the detector's spans on clean dev sentences (``keep:detector``), the other
+    half random words under a random tag (``keep:random``)."""
     from repair.text import corpus_sentences
 
     sents = corpus_sentences(project_path(st.dev_corpus), max_words=st.max_words,
-                             limit=skip + max(n * 3, 3000))[skip:]
+                             limit=skip + max(n * 4, 4000))[skip:]
     pool, negatives = sents, []
-    if detect_settings is not None and len(sents) > 1000:
-        pool, tail = sents[:-1000], sents[-1000:]
+    if detect_settings is not None and len(sents) > 2000:
+        pool, tail = sents[:-2000], sents[-2000:]
         negatives = detector_negatives(tail, detect_settings, aliases)
     s = _stream(pool, negatives, dataclasses.replace(st, tag_dropout=0.0), seed, seed)
     return [s.example(g) for g in range(n)]
@@ -201,7 +202,7 @@ def measure(model, tok, examples: list[SpanExample], batch_size: int = 64) -> di
     hits: Counter = Counter()
     totals: Counter = Counter()
     for e, out in zip(examples, outs, strict=True):
-        key = e.category if e.kind == "repair" else "keep"
+        key = e.category if e.kind == "repair" else "keep"  # the curve: all keep examples
         totals[key] += 1
         hits[key] += out == e.target.strip()
     rep = sum(v for k, v in totals.items() if k != "keep")

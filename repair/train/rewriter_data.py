@@ -35,7 +35,8 @@ _EDGE_PUNCT = ".,;:!?()\"'“”‘’«»[]…"
 class SpanExample:
     source: str  # the model input (window with the marked span)
     target: str  # the span's repair (the marked text itself for keep examples)
-    category: str  # synthetic family, detector category, or "keep"
+    category: str  # synthetic family; for keep examples "keep:detector" (a span the detector
+    # marks on a clean sentence) or "keep:random" (random words under a random tag)
     kind: str  # "repair" | "keep"
 
 
@@ -147,20 +148,21 @@ class SpanStream:
     """The deterministic stream of span examples over clean sentences.
 
     ``negatives`` are ``(sentence, start, end, category)`` spans the detector marks on clean
-    sentences. ``keep_rate`` of the examples are keep examples (half of them detector spans
-    when there are any); the rest repair one corruption of a synthetic pair.
+    sentences. ``keep_rate`` of the examples are keep examples (``negative_share`` of them
+    detector spans when there are any); the rest repair one corruption of a synthetic pair.
     """
 
     def __init__(self, sentences: list[str], negatives: list[tuple[str, int, int, str]], *,
                  seed: int = 0, synth_seed: int = 0, keep_rate: float = 0.3,
                  context_words: int = 6, name_prob: float = 0.8, run_prob: float = 0.3,
-                 tag_dropout: float = 0.1):
+                 tag_dropout: float = 0.1, negative_share: float = 0.5):
         from repair.synth import Synthesizer, SynthSettings
 
         self.sentences, self.negatives = sentences, negatives
         self.seed, self.synth_seed = seed, synth_seed
         self.keep_rate, self.context_words = keep_rate, context_words
         self.name_prob, self.run_prob, self.tag_dropout = name_prob, run_prob, tag_dropout
+        self.negative_share = negative_share
         self.synth = Synthesizer(SynthSettings(seed=synth_seed, rate=1.0, substitute_names=False))
         self._epoch, self._perm = -1, list[int]()
 
@@ -168,16 +170,16 @@ class SpanStream:
         return "unk" if rng.random() < self.tag_dropout else category
 
     def _keep(self, text: str, rng: random.Random) -> SpanExample | None:
-        if self.negatives and rng.random() < 0.5:
+        if self.negatives and rng.random() < self.negative_share:
             sent, a, b, cat = self.negatives[rng.randrange(len(self.negatives))]
             w = make_window(sent, a, b, self._tag(cat, rng), self.context_words)
-            return SpanExample(w.source, w.span, "keep", "keep")
+            return SpanExample(w.source, w.span, "keep:detector", "keep")
         span = random_span(text, rng)
         if span is None:
             return None
         cat = self._tag(rng.choice(TAGS[:-1]), rng)
         w = make_window(text, span[0], span[1], cat, self.context_words)
-        return SpanExample(w.source, w.span, "keep", "keep")
+        return SpanExample(w.source, w.span, "keep:random", "keep")
 
     def example(self, g: int) -> SpanExample:
         """The ``g``-th example of the stream."""

@@ -145,9 +145,9 @@ def write_card(out_dir: str | Path, measured: str = "") -> Path:
         *(f"| {p['examples']:,} | {p['seconds'] / 60:.1f} | {p['loss_ema']} | {p['exact']:.3f} "
           f"| {p['keep']:.3f} |" for p in curve),
         "",
-        f"## Keep margin: {meta.get('keep_margin')} nats/token",
+        f"## Keep margin: {meta.get('keep_margin')} nats",
         "",
-        "A repair replaces the span only when its mean log-probability per token beats keeping "
+        "A repair replaces the span only when its log-probability beats keeping "
         "the span by this margin, chosen on "
         f"{cal.get('spans')} held-out dev spans (seed {cal.get('seed')}, sentences after the "
         f"first {cal.get('sentences_after')}) to keep {cal.get('target_keep')} of the marked "
