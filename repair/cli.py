@@ -29,6 +29,13 @@ def _abs(p: Path | None) -> str | None:
     return str(p.resolve()) if p is not None else None
 
 
+def _queue_location(q: str | None) -> str | None:
+    """A queue given on the command line: a PostgreSQL URL as it is, a file made absolute."""
+    from repair.review.backends import is_url
+
+    return q if q is None or is_url(q) else _abs(Path(q))
+
+
 def _settings(config: Path | None, **overrides):
     from repair.config import load_settings
 
@@ -93,7 +100,9 @@ def run_cmd(
     out: Out,
     aliases: AliasOpt = None,
     unit: UnitOpt = None,
-    queue: Annotated[Path | None, typer.Option(help="SQLite review queue")] = None,
+    queue: Annotated[
+        str | None, typer.Option(help="review queue: SQLite file or postgresql:// URL")
+    ] = None,
     model: Annotated[Path | None, typer.Option(help="seq2seq model directory")] = None,
     config: ConfigOpt = None,
 ) -> None:
@@ -105,7 +114,7 @@ def run_cmd(
         aliases,
         unit,
         config,
-        **{"queue.path": _abs(queue), "rewrite.model": _abs(model)},
+        **{"queue.path": _queue_location(queue), "rewrite.model": _abs(model)},
     )
 
 
@@ -179,7 +188,9 @@ aliases_app = typer.Typer(no_args_is_help=True, help="Alias-table tools.")
 app.add_typer(review_app, name="review")
 app.add_typer(aliases_app, name="aliases")
 
-QueueOpt = Annotated[Path, typer.Option("--queue", help="SQLite review queue")]
+QueueOpt = Annotated[
+    str, typer.Option("--queue", help="review queue: SQLite file or postgresql:// URL")
+]
 ReviewerOpt = Annotated[str, typer.Option("--reviewer", help="your name, recorded with decisions")]
 CommentOpt = Annotated[str | None, typer.Option("--comment", help="optional note")]
 ForceOpt = Annotated[
@@ -188,7 +199,7 @@ ForceOpt = Annotated[
 ItemArg = Annotated[int, typer.Argument(help="item id")]
 
 
-def _queue(path: Path, config: Path | None = None, aliases: list[Path] | None = None):
+def _queue(path: str, config: Path | None = None, aliases: list[Path] | None = None):
     from repair.jobs import load_aliases
     from repair.review import Queue
 
@@ -330,7 +341,7 @@ def review_stats(
         typer.echo(json.dumps(stats.to_dict(), ensure_ascii=False, indent=1))
         return
     out = Console()
-    table = Table(title=f"review queue {queue}")
+    table = Table(title=f"review queue {q.location}")
     table.add_column("status")
     table.add_column("items", justify="right")
     for status, n in sorted(stats.status.items()):
@@ -545,7 +556,9 @@ def _before_after(title: str, before: dict, after: dict) -> Table:
 
 @app.command("finetune")
 def finetune_cmd(
-    queue: Annotated[Path, typer.Option("--queue", help="review queue with accepted edits")],
+    queue: Annotated[
+        str, typer.Option("--queue", help="review queue with accepted edits (file or URL)")
+    ],
     base: Annotated[Path, typer.Option("--base", help="rewriter model directory")],
     out: Annotated[Path, typer.Option("--out", help="new model directory")],
     config: Annotated[Path | None, typer.Option(help="fine-tuning YAML")] = None,
@@ -621,6 +634,64 @@ def models_list_cmd(config: ConfigOpt = None) -> None:
         table.add_row(r["name"], r["kind"], "yes" if r["default"] else "", r["path"],
                       r.get("parent") or "", r["created"], r.get("version", ""))
     Console().print(table)
+
+# ---------------------------------------------------------------- queue: back ends
+queue_app = typer.Typer(no_args_is_help=True, help="Review queues across back ends.")
+app.add_typer(queue_app, name="queue")
+
+
+@queue_app.command("copy")
+def queue_copy_cmd(
+    src: Annotated[str, typer.Argument(help="queue to copy: SQLite file or postgresql:// URL")],
+    dst: Annotated[str, typer.Argument(help="new file, or URL of a database with no queue")],
+) -> None:
+    """Copy a queue, every item and decision with its id, e.g. from SQLite to PostgreSQL."""
+    from repair.review.copy import copy_queue
+
+    report = copy_queue(_queue_location(src), _queue_location(dst))  # type: ignore[arg-type]
+    status = ", ".join(f"{k} {v}" for k, v in sorted(report.status.items()))
+    typer.echo(
+        f"copied {report.items} items and {report.decisions} decisions from {report.source} "
+        f"to {report.destination} ({status})"
+    )
+
+
+@queue_app.command("race")
+def queue_race_cmd(
+    queue: QueueOpt,
+    reviewers: Annotated[int, typer.Option(help="reviewer processes")] = 4,
+    items: Annotated[
+        int, typer.Option(help="fill a new queue with this many items first (0: use as is)")
+    ] = 0,
+    think_ms: Annotated[float, typer.Option(help="pause between claim and decision")] = 0.0,
+) -> None:
+    """Bench: reviewer processes decide a queue at once; time, and exactly-once check."""
+    import time
+
+    from repair.errors import QueueError
+    from repair.review import Queue
+    from repair.review.race import fill, problems, race
+
+    location = _queue_location(queue)
+    assert location is not None
+    if items:
+        with Queue(location) as q:
+            if q.items():
+                raise QueueError("--items fills a new queue; this one has items", q.location)
+        t0 = time.perf_counter()
+        queued = fill(location, items)
+        typer.echo(f"filled {queued} items in {time.perf_counter() - t0:.1f} s")
+    result = race(location, reviewers, think_ms / 1000)
+    with Queue(location) as q:
+        n = len(q.items())
+        wrong = problems(q, result)
+    typer.echo(
+        f"{reviewers} reviewers, {n} items: {result.seconds:.2f} s "
+        f"({n / result.seconds:.0f} items/s); decided per reviewer {result.per_reviewer}"
+    )
+    if wrong:
+        raise QueueError("not exactly once: " + "; ".join(wrong), location)
+    typer.echo("every item decided exactly once; every reported decision stored as reported")
 
 
 def main() -> None:
