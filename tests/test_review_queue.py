@@ -207,3 +207,17 @@ def test_stats_report_time_and_hter_per_reviewer(q):
     assert binh.decided == 1 and binh.actions["skip"] == 1 and binh.mean_hter > 0
     assert all(e.seconds is not None and e.seconds >= 0 for e in stats.items)
     assert sum(d["done"] for d in stats.documents.values()) == 2
+
+
+def test_a_queue_opened_in_one_thread_works_from_another(q):
+    # Jupyter's kernel runs some widget callbacks in another thread than the cell that opened
+    # the queue (the browser test found this: typing in the edit box failed on SQLite).
+    from concurrent.futures import ThreadPoolExecutor
+
+    def review(reviewer):
+        it = q.claim(reviewer)
+        return q.decide(it.id, "accept", reviewer).item_id
+
+    with ThreadPoolExecutor(2) as pool:
+        done = list(pool.map(review, ["an", "binh", "chi", "dung"]))
+    assert len(set(done)) == 4 and q.counts() == {"accepted": 4, "pending": 16}

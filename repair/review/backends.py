@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
@@ -123,42 +124,52 @@ class SQLiteBackend(Backend):
     def __init__(self, path: Path, busy_timeout_ms: int):
         self.path = path
         self.location = str(path)
-        self.db = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, isolation_level=None)
+        # Jupyter's kernel may run a widget's callbacks in another thread than the cell that
+        # opened the queue (seen in JupyterLab: typing in the edit box), so the connection is
+        # shared between threads, one statement or transaction at a time under ``_lock``.
+        self._lock = threading.RLock()
+        self.db = sqlite3.connect(
+            path, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
+        )
         self.db.row_factory = sqlite3.Row
         self.db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
 
     def execute(self, sql: str, args: Sequence[Any] = ()) -> list[Row]:
-        return self.db.execute(sql, args).fetchall()
+        with self._lock:
+            return self.db.execute(sql, args).fetchall()
 
     def insert(self, sql: str, args: Sequence[Any]) -> int:
-        rowid = self.db.execute(sql, args).lastrowid
+        with self._lock:
+            rowid = self.db.execute(sql, args).lastrowid
         assert rowid is not None
         return rowid
 
     def insert_ignoring_duplicates(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
     ) -> int:
-        before = self.db.total_changes
-        self.db.executemany(
-            f"INSERT OR IGNORE INTO {table} ({_columns(columns)}) "
-            f"VALUES ({','.join('?' * len(columns))})",
-            rows,
-        )
-        return self.db.total_changes - before
+        with self._lock:
+            before = self.db.total_changes
+            self.db.executemany(
+                f"INSERT OR IGNORE INTO {table} ({_columns(columns)}) "
+                f"VALUES ({','.join('?' * len(columns))})",
+                rows,
+            )
+            return self.db.total_changes - before
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         # BEGIN IMMEDIATE takes the write lock up front, so two processes cannot both read an
         # item as free and then both claim it.
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
 
     def has_queue(self) -> bool:
         return bool(self.execute("SELECT 1 FROM sqlite_master WHERE name='items'"))
