@@ -120,3 +120,36 @@ def test_bad_postgresql_urls_are_clear_errors(new_queue, queue_backend, capsys):
     assert redact("postgresql://u:pw@h:5/db") == "postgresql://u:***@h:5/db"
     code, _, err = cli(capsys, "review", "next", "--queue", new_queue, "--reviewer", "an")
     assert code == 4 and "no review queue here" in err
+    # the server ends the session under a reviewer: a clear error, not a driver traceback
+    import psycopg
+
+    with Queue(new_queue) as q:
+        pid = q.backend.execute("SELECT pg_backend_pid() AS pid")[0]["pid"]
+        with psycopg.connect(new_queue, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        with pytest.raises(QueueError, match="did not answer .*and try again"):
+            q.claim("an")
+
+
+@pytest.mark.parametrize("queue_backend", ["postgresql"])
+def test_run_queues_into_postgresql_by_url_and_config(new_queue, queue_backend, tmp_path,
+                                                      capsys, write):
+    from .conftest import SAMPLES
+
+    out = tmp_path / "out.jsonl"
+    code, _, err = cli(capsys, "run", SAMPLES, "--out", out, "--queue", new_queue)
+    assert code == 0, err
+    with Queue(new_queue) as q:
+        n = len(q.items())
+        assert n > 0 and q.counts() == {"pending": n}
+    # the same job again, with the URL from a config file: nothing is queued twice
+    from repair.config import ROOT
+
+    config = write("run.yaml", (ROOT / "configs" / "run.yaml").read_text(encoding="utf-8")
+                   .replace("  path: null", f"  path: {new_queue}"))
+    code, _, err = cli(capsys, "run", SAMPLES, "--out", out, "--config", config)
+    assert code == 0, err
+    with Queue(new_queue) as q:
+        assert len(q.items()) == n
+    code, out_text, err = cli(capsys, "review", "stats", "--queue", new_queue, "--json")
+    assert code == 0, err and f'"pending": {n}' in out_text

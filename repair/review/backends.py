@@ -192,7 +192,8 @@ class PostgresBackend(Backend):
                 redact(url),
             ) from exc
         self.location = redact(url)
-        self._errors = psycopg.Error
+        # As for SQLite: one transaction at a time when threads share the connection.
+        self._lock = threading.RLock()
         try:
             self.db = psycopg.connect(url, autocommit=True, row_factory=dict_row)
         except psycopg.Error as exc:
@@ -209,18 +210,34 @@ class PostgresBackend(Backend):
         return sql.replace("?", "%s")
 
     def execute(self, sql: str, args: Sequence[Any] = ()) -> list[Row]:
-        cur = self.db.execute(self._sql(sql), args or None)
-        return cur.fetchall() if cur.description is not None else []
+        with self._lock, self._reporting():
+            cur = self.db.execute(self._sql(sql), args or None)
+            return cur.fetchall() if cur.description is not None else []
 
     def insert(self, sql: str, args: Sequence[Any]) -> int:
-        row = self.db.execute(self._sql(sql) + " RETURNING id", args).fetchone()
+        with self._lock, self._reporting():
+            row = self.db.execute(self._sql(sql) + " RETURNING id", args).fetchone()
         assert row is not None
         return int(row["id"])
+
+    @contextmanager
+    def _reporting(self) -> Iterator[None]:
+        """A lost connection or a lock held too long becomes a QueueError that says so."""
+        import psycopg
+
+        try:
+            yield
+        except (psycopg.OperationalError, psycopg.errors.LockNotAvailable) as exc:
+            raise QueueError(
+                f"the queue database did not answer ({str(exc).strip()}); check the item with "
+                "`repair review show` and try again",
+                self.location,
+            ) from exc
 
     def insert_ignoring_duplicates(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
     ) -> int:
-        with self.db.cursor() as cur:
+        with self._lock, self._reporting(), self.db.cursor() as cur:
             cur.executemany(
                 f"INSERT INTO {table} ({_columns(columns)}) "
                 f"VALUES ({','.join(['%s'] * len(columns))}) ON CONFLICT DO NOTHING",
@@ -230,7 +247,7 @@ class PostgresBackend(Backend):
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        with self.db.transaction():
+        with self._lock, self._reporting(), self.db.transaction():
             yield
 
     def lock_item(self, item_id: int) -> None:
