@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+UI_STAMP := $(VENV)/.installed-ui
 
-.PHONY: demo test lint install clean
+.PHONY: demo test test-ui lint install clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +22,14 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+# JupyterLab and Playwright, driving Debian's chromium (apt-get install chromium): no download.
+$(UI_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e ".[dev,notebook,ui-test]"
+	touch $(UI_STAMP)
+
+test-ui: $(UI_STAMP)
+	$(PY) -m pytest -q tests_ui
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check repair tests

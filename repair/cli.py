@@ -39,6 +39,13 @@ def _abs(p: Path | None) -> str | None:
     return str(p.resolve()) if p is not None else None
 
 
+def _queue_location(q: str | None) -> str | None:
+    """A queue given on the command line: a PostgreSQL URL as it is, a file made absolute."""
+    from repair.review.backends import is_url
+
+    return q if q is None or is_url(q) else _abs(Path(q))
+
+
 def _settings(config: Path | None, **overrides):
     from repair.config import load_settings
 
@@ -136,7 +143,9 @@ def run_cmd(
     out: Out,
     aliases: AliasOpt = None,
     unit: UnitOpt = None,
-    queue: Annotated[Path | None, typer.Option(help="SQLite review queue")] = None,
+    queue: Annotated[
+        str | None, typer.Option(help="review queue: SQLite file or postgresql:// URL")
+    ] = None,
     model: Annotated[Path | None, typer.Option(help="rewriter model directory")] = None,
     queue_all: Annotated[bool, typer.Option(
         "--queue-all", help="queue every segment, not only changed proposals")] = False,
@@ -160,7 +169,7 @@ def run_cmd(
         batch_segments,
         engine,
         ray_address,
-        **{"queue.path": _abs(queue), "rewrite.model": _abs(model),
+        **{"queue.path": _queue_location(queue), "rewrite.model": _abs(model),
            "queue.all": True if queue_all else None},
     )
 
@@ -238,7 +247,9 @@ aliases_app = typer.Typer(no_args_is_help=True, help="Alias-table tools.")
 app.add_typer(review_app, name="review")
 app.add_typer(aliases_app, name="aliases")
 
-QueueOpt = Annotated[Path, typer.Option("--queue", help="SQLite review queue")]
+QueueOpt = Annotated[
+    str, typer.Option("--queue", help="review queue: SQLite file or postgresql:// URL")
+]
 ReviewerOpt = Annotated[str, typer.Option("--reviewer", help="your name, recorded with decisions")]
 CommentOpt = Annotated[str | None, typer.Option("--comment", help="optional note")]
 ForceOpt = Annotated[
@@ -247,7 +258,7 @@ ForceOpt = Annotated[
 ItemArg = Annotated[int, typer.Argument(help="item id")]
 
 
-def _queue(path: Path, config: Path | None = None, aliases: list[Path] | None = None):
+def _queue(path: str, config: Path | None = None, aliases: list[Path] | None = None):
     from repair.jobs import load_aliases
     from repair.review import Queue
 
@@ -389,7 +400,7 @@ def review_stats(
         typer.echo(json.dumps(stats.to_dict(), ensure_ascii=False, indent=1))
         return
     out = _stdout()
-    table = Table(title=f"review queue {queue}")
+    table = Table(title=f"review queue {q.location}")
     table.add_column("status")
     table.add_column("items", justify="right")
     for status, n in sorted(stats.status.items()):
@@ -705,7 +716,9 @@ def _before_after(title: str, before: dict, after: dict) -> Table:
 
 @app.command("finetune")
 def finetune_cmd(
-    queue: Annotated[Path, typer.Option("--queue", help="review queue with accepted edits")],
+    queue: Annotated[
+        str, typer.Option("--queue", help="review queue with accepted edits (file or URL)")
+    ],
     base: Annotated[Path, typer.Option("--base", help="rewriter model directory")],
     out: Annotated[Path, typer.Option("--out", help="new model directory")],
     config: Annotated[Path | None, typer.Option(help="fine-tuning YAML")] = None,
@@ -929,6 +942,64 @@ def names_accept(
         kind = "place" if entry and entry[2] > entry[1] else "person"
         typer.echo(f"alias row offered (repair aliases suggest lists it):\n"
                    f"{c['name']}\t{kind}\t{c['rendering']}", err=True)
+
+# ---------------------------------------------------------------- queue: back ends
+queue_app = typer.Typer(no_args_is_help=True, help="Review queues across back ends.")
+app.add_typer(queue_app, name="queue")
+
+
+@queue_app.command("copy")
+def queue_copy_cmd(
+    src: Annotated[str, typer.Argument(help="queue to copy: SQLite file or postgresql:// URL")],
+    dst: Annotated[str, typer.Argument(help="new file, or URL of a database with no queue")],
+) -> None:
+    """Copy a queue, every item and decision with its id, e.g. from SQLite to PostgreSQL."""
+    from repair.review.copy import copy_queue
+
+    report = copy_queue(_queue_location(src), _queue_location(dst))  # type: ignore[arg-type]
+    status = ", ".join(f"{k} {v}" for k, v in sorted(report.status.items()))
+    typer.echo(
+        f"copied {report.items} items and {report.decisions} decisions from {report.source} "
+        f"to {report.destination} ({status})"
+    )
+
+
+@queue_app.command("race")
+def queue_race_cmd(
+    queue: QueueOpt,
+    reviewers: Annotated[int, typer.Option(help="reviewer processes")] = 4,
+    items: Annotated[
+        int, typer.Option(help="fill a new queue with this many items first (0: use as is)")
+    ] = 0,
+    think_ms: Annotated[float, typer.Option(help="pause between claim and decision")] = 0.0,
+) -> None:
+    """Bench: reviewer processes decide a queue at once; time, and exactly-once check."""
+    import time
+
+    from repair.errors import QueueError
+    from repair.review import Queue
+    from repair.review.race import fill, problems, race
+
+    location = _queue_location(queue)
+    assert location is not None
+    if items:
+        with Queue(location) as q:
+            if q.items():
+                raise QueueError("--items fills a new queue; this one has items", q.location)
+        t0 = time.perf_counter()
+        queued = fill(location, items)
+        typer.echo(f"filled {queued} items in {time.perf_counter() - t0:.1f} s")
+    result = race(location, reviewers, think_ms / 1000)
+    with Queue(location) as q:
+        n = len(q.items())
+        wrong = problems(q, result)
+    typer.echo(
+        f"{reviewers} reviewers, {n} items: {result.seconds:.2f} s "
+        f"({n / result.seconds:.0f} items/s); decided per reviewer {result.per_reviewer}"
+    )
+    if wrong:
+        raise QueueError("not exactly once: " + "; ".join(wrong), location)
+    typer.echo("every item decided exactly once; every reported decision stored as reported")
 
 
 def main() -> None:

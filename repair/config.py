@@ -65,6 +65,8 @@ def _resolve(value: Any, base: Path) -> Any:
         return None
     if isinstance(value, (list, tuple)):
         return tuple(_resolve(v, base) for v in value)
+    if "://" in str(value):  # a database URL (queue.path), not a file
+        return str(value)
     p = Path(str(value)).expanduser()
     return str(p if p.is_absolute() else (base / p).resolve())
 

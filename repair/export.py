@@ -182,7 +182,7 @@ def export_queue(
     if fmt == "hf":
         _hf(rows, check_output_folder(out))
         return len(rows)
-    out = check_output(out, [queue.path])
+    out = check_output(out, [queue.path] if queue.path else [])
     if fmt == "jsonl":
         data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
     else:

@@ -1,4 +1,5 @@
 import json
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,63 @@ def tiny_rewriter(tiny_corpus, tmp_path_factory):
     st = tiny_train_settings(tiny_corpus, tmp_path_factory.mktemp("tiny"), "rw", max_steps=6)
     assert train_rewriter(st).finished
     return Path(st.out_dir)
+
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def pg_admin(tmp_path_factory):
+    """An admin URL of a PostgreSQL server: ``REPAIR_TEST_PG`` (as `.ci/run` sets it), else a
+    server of our own from the installed binaries; skipped only when there are none."""
+    import os
+    import tempfile
+
+    from . import pg_server
+
+    url = os.environ.get("REPAIR_TEST_PG")
+    if url:
+        yield url
+        return
+    if pg_server.bindir() is None:
+        pytest.skip("PostgreSQL server binaries absent (apt-get install postgresql)")
+    # A short folder: the socket path must fit in 107 bytes.
+    folder = tempfile.mkdtemp(prefix="vi-repair-pg-")
+    url = pg_server.start(folder)
+    yield url
+    pg_server.stop(folder)
+
+
+@pytest.fixture
+def new_queue(queue_backend, request, tmp_path):
+    """Where a new, empty queue goes, on each back end in turn: an SQLite file, or a fresh
+    PostgreSQL database's URL."""
+    if queue_backend == "sqlite":
+        yield str(tmp_path / "q.db")
+        return
+    with pg_database(request.getfixturevalue("pg_admin")) as url:
+        yield url
+
+
+@contextmanager
+def pg_database(admin: str):
+    """A new, empty PostgreSQL database on the server of ``admin``; its URL. Dropped after."""
+    import uuid
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    name = f"q_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as db:
+        db.execute(f"CREATE DATABASE {name}")
+    try:
+        yield urlunsplit(urlsplit(admin)._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(admin, autocommit=True) as db:
+            db.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=BACKENDS)
+def queue_backend(request):
+    """Parametrises a test over both queue back ends."""
+    return request.param

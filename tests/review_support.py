@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from repair.review.copy import copy_queue
+
 from .conftest import SAMPLES
 
 
@@ -36,15 +38,19 @@ def samples_db(tmp_path_factory, settings) -> Path:
 
 
 @pytest.fixture
-def queue_path(tmp_path, samples_db) -> Path:
-    """A fresh copy of the sample queue for one test."""
-    target = tmp_path / "q.db"
-    shutil.copy(samples_db, target)
-    return target
+def queue_path(new_queue, samples_db) -> str:
+    """A fresh copy of the sample queue for one test, on each back end in turn (an SQLite
+    file, or a PostgreSQL URL the copy went to with `repair queue copy`)."""
+    if new_queue.startswith("postgresql://"):
+        copy_queue(samples_db, new_queue)
+    else:
+        shutil.copy(samples_db, new_queue)
+    return new_queue
 
 
-def synthetic_queue(tmp_path: Path, settings, n: int) -> Path:
-    """A queue of ``n`` items, one per sentence record, each with a known alias variant."""
+def synthetic_queue(tmp_path: Path, settings, n: int, where: str | None = None) -> str:
+    """A queue of ``n`` items, one per sentence record, each with a known alias variant, at
+    ``where`` (default: an SQLite file under ``tmp_path``)."""
     from repair.jobs import run_job
 
     src = tmp_path / "many.jsonl"
@@ -55,7 +61,7 @@ def synthetic_queue(tmp_path: Path, settings, n: int) -> Path:
     src.write_text(
         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines), encoding="utf-8"
     )
-    db = tmp_path / "many.db"
-    s = replace(settings, unit="sentence", queue=replace(settings.queue, path=str(db)))
+    db = where or str(tmp_path / "many.db")
+    s = replace(settings, unit="sentence", queue=replace(settings.queue, path=db))
     run_job([src], tmp_path / "many.out.jsonl", s)
     return db

@@ -55,7 +55,7 @@ def test_apply_on_samples_substitutes_only_decided_sentences(tmp_path, queue_pat
         assert after != before
 
 
-def test_apply_jsonl_rewrites_only_changed_records(tmp_path, settings, aliases):
+def test_apply_jsonl_rewrites_only_changed_records(tmp_path, settings, aliases, new_queue):
     from dataclasses import replace
 
     from repair.jobs import run_job
@@ -67,7 +67,7 @@ def test_apply_jsonl_rewrites_only_changed_records(tmp_path, settings, aliases):
         '{"id": "c", "text": "  Ông Ruan Chunfu đến Hà Nội.  ", "n": 1}\n'
     )
     src.write_bytes(raw.encode("utf-8"))
-    db = tmp_path / "q.db"
+    db = new_queue
     s = replace(settings, unit="sentence", queue=replace(settings.queue, path=str(db)))
     run_job([src], tmp_path / "o.jsonl", s)
     with Queue(db, aliases=aliases) as q:

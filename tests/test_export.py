@@ -76,10 +76,10 @@ def test_xliff2_units_per_document(decided, tmp_path):
     assert {f.get("original") for f in files} == {items[0].doc_id, items[1].doc_id}
 
 
-def test_hf_dataset_split_by_document(tmp_path, settings, aliases):
+def test_hf_dataset_split_by_document(tmp_path, settings, aliases, new_queue):
     from datasets import load_from_disk
 
-    db = synthetic_queue(tmp_path, settings, 40)
+    db = synthetic_queue(tmp_path, settings, 40, new_queue)
     with Queue(db, aliases=aliases) as q:
         for it in q.items():
             q.decide(it.id, "accept", "an")

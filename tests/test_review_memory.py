@@ -26,8 +26,9 @@ def _job(tmp_path, settings, name, records, db):
     )
 
 
-def test_memory_reuses_reviewer_text_exact_normalised_and_fuzzy(tmp_path, settings, aliases):
-    db = tmp_path / "q.db"
+def test_memory_reuses_reviewer_text_exact_normalised_and_fuzzy(tmp_path, settings, aliases,
+                                                                new_queue):
+    db = new_queue
     _job(tmp_path, settings, "first", [{"id": "a", "text": SRC}], db)
     with Queue(db, aliases=aliases) as q:
         (item,) = q.items()
@@ -70,8 +71,8 @@ def test_fuzzy_memory_refuses_overlapping_changes():
     assert mem.lookup("Một câu hoàn toàn khác.") is None
 
 
-def test_alias_suggestions_from_accepted_edits(tmp_path, settings, aliases):
-    db = tmp_path / "q.db"
+def test_alias_suggestions_from_accepted_edits(tmp_path, settings, aliases, new_queue):
+    db = new_queue
     records = [
         {"id": "a", "text": "Ông Ruan Chunfu gặp ông Ruan Fuzhong tại Hà Nội."},
         {"id": "b", "text": "Ông Ruan Chunfu cảm ơn ông Ruan Fuzhong."},

@@ -67,9 +67,14 @@ def test_decisions_are_append_only_and_undo_appends(q):
     assert final.status == "edited" and final.final_text == edited
     assert [d.action for d in final.history] == ["accept", "undo", "edit"]
     assert final.history[1].undoes == final.history[0].id
-    # the database itself holds all three rows: nothing was updated or deleted
-    db = sqlite3.connect(q.path)
-    assert db.execute("SELECT COUNT(*) FROM decisions").fetchone()[0] == 3
+    # the database itself holds all three rows: nothing was updated or deleted, and the
+    # back end refuses to update or delete one
+    assert q.backend.execute("SELECT COUNT(*) AS n FROM decisions")[0]["n"] == 3
+    for statement in ("UPDATE decisions SET action='reject'", "DELETE FROM decisions"):
+        with pytest.raises(Exception, match="append-only"):
+            with q.backend.transaction():
+                q.backend.execute(statement)
+    assert [d.action for d in q.decisions()] == ["accept", "undo", "edit"]
     with pytest.raises(QueueError, match="no decision to undo"):
         q.undo("binh")
 
@@ -114,9 +119,9 @@ def test_qa_gate_blocks_accept_of_a_failing_edit_unless_forced(q):
 
 
 def test_accept_refused_when_proposal_leaves_a_variant(q, aliases):
-    row = q.db.execute("SELECT id, proposal FROM items LIMIT 1").fetchone()
+    (row,) = q.backend.execute("SELECT id, proposal FROM items ORDER BY id LIMIT 1")
     # An item whose proposal still holds a known variant fails the alias check.
-    q.db.execute(
+    q.backend.execute(
         "UPDATE items SET proposal = proposal || ' Ruan Chunfu' WHERE id=?", (row["id"],)
     )
     with pytest.raises(QueueError, match="known variant left: 'Ruan Chunfu'"):
@@ -133,7 +138,7 @@ def test_edit_requires_text_and_reviewer_required(q):
         q.get(9999)
 
 
-def test_old_spine_queue_is_upgraded_in_place(tmp_path):
+def test_old_spine_queue_is_upgraded_in_place(tmp_path):  # SQLite only: files from before
     path = tmp_path / "old.db"
     db = sqlite3.connect(path)
     db.executescript(
@@ -202,3 +207,17 @@ def test_stats_report_time_and_hter_per_reviewer(q):
     assert binh.decided == 1 and binh.actions["skip"] == 1 and binh.mean_hter > 0
     assert all(e.seconds is not None and e.seconds >= 0 for e in stats.items)
     assert sum(d["done"] for d in stats.documents.values()) == 2
+
+
+def test_a_queue_opened_in_one_thread_works_from_another(q):
+    # Jupyter's kernel runs some widget callbacks in another thread than the cell that opened
+    # the queue (the browser test found this: typing in the edit box failed on SQLite).
+    from concurrent.futures import ThreadPoolExecutor
+
+    def review(reviewer):
+        it = q.claim(reviewer)
+        return q.decide(it.id, "accept", reviewer).item_id
+
+    with ThreadPoolExecutor(2) as pool:
+        done = list(pool.map(review, ["an", "binh", "chi", "dung"]))
+    assert len(set(done)) == 4 and q.counts() == {"accepted": 4, "pending": 16}

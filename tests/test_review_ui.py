@@ -97,3 +97,22 @@ def test_two_sessions_never_show_the_same_item(queue_path, aliases):  # noqa: F8
     with pytest.raises(QueueError, match="queue .* is done"):
         a.accept()
     assert ReviewWidget(a).view.value.count("Nothing left") == 1
+
+
+def test_summary_stays_short_on_a_big_queue(tmp_path, settings, aliases, new_queue):
+    from .review_support import synthetic_queue
+
+    db = synthetic_queue(tmp_path, settings, 300, new_queue)  # 300 one-sentence documents
+    s = ReviewSession(db, "an", aliases=aliases, filters=SessionFilters(order="document"))
+    for _ in range(3):
+        s.accept(force=True)
+    summary = s.summary(top=5)
+    text = repr(summary)
+    lines = text.splitlines()
+    assert lines[0] == "300 items: 3 decided, 297 left (accepted 3, pending 297)"
+    assert lines[1] == "300 documents, 3 fully reviewed"
+    assert len(lines) == 3 + 5 and len(text) < 600
+    # documents with the most left first, ties by name: the first three are done
+    assert [t[0] for t in summary.top] == ["s0003", "s0004", "s0005", "s0006", "s0007"]
+    assert s.progress()["done"] == 3 and s.progress()["left"] == 297
+    assert "297 left" in summary._repr_html_()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import logging
-from collections import defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from repair.review.diff import diff_html
 from repair.review.qa import QAReport
 from repair.review.queue import Decision, Item, Queue
 
-__all__ = ["SessionFilters", "ReviewSession", "CSS"]
+__all__ = ["SessionFilters", "ReviewSession", "Summary", "CSS"]
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +41,38 @@ CSS = """
 .rv-progress {font-size: 13px; color: #333}
 </style>
 """
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A queue's progress in a few lines (the notebook's last cell)."""
+
+    status: dict[str, int]
+    documents: int
+    documents_done: int
+    top: tuple[tuple[str, int, int], ...]  # (document, done, left), most left first
+
+    def lines(self) -> list[str]:
+        total = sum(self.status.values())
+        left = self.status.get("pending", 0)
+        out = [
+            f"{total} items: {total - left} decided, {left} left ("
+            + ", ".join(f"{k} {v}" for k, v in self.status.items())
+            + ")",
+            f"{self.documents} documents, {self.documents_done} fully reviewed",
+        ]
+        busy = [t for t in self.top if t[2]]
+        if busy:
+            out.append(f"most items left ({len(busy)} of {self.documents} documents):")
+            out += [f"  {doc}: {left} left, {done} done" for doc, done, left in busy]
+        return out
+
+    def __repr__(self) -> str:
+        return "\n".join(self.lines())
+
+    def _repr_html_(self) -> str:
+        rows = "".join(f"<div>{html.escape(line)}</div>" for line in self.lines())
+        return f'<div class="rv-progress" style="font-family:monospace">{rows}</div>'
 
 
 @dataclass(frozen=True)
@@ -137,13 +168,26 @@ class ReviewSession:
         return self.queue.qa(self._require(), text)
 
     def progress(self) -> dict:
-        """Done and left, overall and per document."""
-        docs: dict[str, dict[str, int]] = defaultdict(lambda: {"done": 0, "left": 0})
-        for it in self.queue.items():
-            docs[it.doc_id]["left" if it.status == "pending" else "done"] += 1
+        """Done and left, overall and per document (counted by the database)."""
+        docs = {
+            doc: {"done": done, "left": left}
+            for doc, (done, left) in self.queue.document_counts().items()
+        }
         done = sum(d["done"] for d in docs.values())
         left = sum(d["left"] for d in docs.values())
-        return {"done": done, "left": left, "documents": dict(docs)}
+        return {"done": done, "left": left, "documents": docs}
+
+    def summary(self, top: int = 5) -> Summary:
+        """Totals by status, and the ``top`` documents with the most items left: short
+        however big the queue."""
+        docs = self.queue.document_counts()
+        busiest = sorted(docs.items(), key=lambda kv: (-kv[1][1], kv[0]))[:top]
+        return Summary(
+            status=dict(sorted(self.queue.counts().items())),
+            documents=len(docs),
+            documents_done=sum(1 for _done, left in docs.values() if left == 0),
+            top=tuple((doc, done, left) for doc, (done, left) in busiest),
+        )
 
     def render_html(self, text: str | None = None) -> str:
         """The current item as HTML (with ``text`` as the candidate final text, if given)."""
