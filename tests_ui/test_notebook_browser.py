@@ -43,12 +43,14 @@ def _free_port() -> int:
 
 @pytest.fixture
 def queue(tmp_path) -> Path:
-    """The sample queue, made by the real batch job with the transparent rules."""
+    """The sample queue, made by the real batch job with the transparent rules and alias
+    proposals only (the items do not move when the proposers learn more)."""
     settings = load_settings()
     db = tmp_path / "queue.db"
     s = replace(
         settings,
         detect=replace(settings.detect, model=None, threshold=None),
+        rewrite=replace(settings.rewrite, model=None, calques=None, dates=False),
         queue=replace(settings.queue, path=str(db)),
     )
     run_job([ROOT / "samples" / "seeds"], tmp_path / "out.jsonl", s)
