@@ -1,9 +1,9 @@
 """A throwaway PostgreSQL server for the queue tests, from Debian's ``postgresql`` package.
 
 ``python tests/pg_server.py start DIR`` starts one under DIR (a Unix socket there, no TCP)
-and prints its URL; ``stop DIR`` stops it and removes DIR. `.ci/run` starts one this way; the tests start
-their own when ``REPAIR_TEST_PG`` is not set. As root the server runs as the ``postgres``
-user, since PostgreSQL refuses to run as root.
+and prints its URL; ``stop DIR`` stops it and removes DIR. `.ci/run` starts one this way;
+the tests start their own when ``REPAIR_TEST_PG`` is not set. As root the server runs as
+the ``postgres`` user, since PostgreSQL refuses to run as root.
 """
 
 from __future__ import annotations
