@@ -1,9 +1,9 @@
 """A throwaway PostgreSQL server for the queue tests, from Debian's ``postgresql`` package.
 
 ``python tests/pg_server.py start DIR`` starts one under DIR (a Unix socket there, no TCP)
-and prints its URL; ``stop DIR`` stops it. `.ci/run` starts one this way; the tests start
-their own when ``REPAIR_TEST_PG`` is not set. As root the server runs as the ``postgres``
-user, since PostgreSQL refuses to run as root.
+and prints its URL; ``stop DIR`` stops it and removes DIR. `.ci/run` starts one this way;
+the tests start their own when ``REPAIR_TEST_PG`` is not set. As root the server runs as
+the ``postgres`` user, since PostgreSQL refuses to run as root.
 """
 
 from __future__ import annotations
@@ -58,10 +58,12 @@ def start(folder: str | Path, durable: bool = False) -> str:
 
 
 def stop(folder: str | Path) -> None:
+    """Stop the server started in ``folder`` and remove the folder."""
     binaries = bindir()
     assert binaries is not None
     _run([str(binaries / "pg_ctl"), "-D", str(Path(folder) / "data"), "-m", "fast", "-w",
           "stop"])  # fmt: skip
+    shutil.rmtree(folder)
 
 
 if __name__ == "__main__":
