@@ -31,7 +31,7 @@ from repair.rewrite import Proposal, propose
 from repair.rewrite.model import with_learned_patterns
 from repair.text import Document, Segment, input_files, read_documents, segment_documents
 
-__all__ = ["JobSummary", "run_job", "load_aliases"]
+__all__ = ["JobSummary", "run_job", "load_aliases", "check_job", "write_batch"]
 
 log = logging.getLogger(__name__)
 
@@ -164,10 +164,7 @@ def run_job(
     processes (output order unchanged). With ``resume``, a job that was killed continues from
     what it had committed (output and queue) and gives the same output as an uninterrupted run.
     """
-    if mode not in ("detect", "run"):
-        raise ValueError(f"mode must be 'detect' or 'run', not {mode!r}")
-    if settings.queue.all and not (mode == "run" and settings.queue.path):
-        raise ConfigError("--queue-all needs a review queue: pass --queue PATH")
+    check_job(mode, settings)
     if workers < 1:
         raise ConfigError("--workers must be at least 1")
     t0 = time.perf_counter()
@@ -204,15 +201,7 @@ def run_job(
             batches = _batches(inputs, settings.unit, batch_segments, skip=done)
             meter = _Meter(summary, _count_documents(inputs))
             for batch, items in _processed(batches, state, workers):
-                pos = 0
-                for doc, segs in batch:
-                    doc_items, pos = items[pos : pos + len(segs)], pos + len(segs)
-                    summary.documents += 1
-                    for item in doc_items:
-                        _count(summary, item, fh)
-                    if queue is not None:
-                        summary.queued_new += _queue(queue, doc_items, aliases, segs, doc,
-                                                     settings)
+                write_batch(batch, items, fh, summary, queue, aliases, settings)
                 progress.save(fh, summary)
                 meter.update(len(batch))
             meter.close()
@@ -268,6 +257,28 @@ class _Meter:
 
     def close(self) -> None:
         self.bar.close()
+
+
+def write_batch(batch: list[tuple[Document, list[Segment]]], items: list, fh,
+                summary: JobSummary, queue: Queue | None, aliases: AliasTable,
+                settings: Settings) -> None:
+    """Write one processed batch (records in input order), count it, queue it by document."""
+    pos = 0
+    for doc, segs in batch:
+        doc_items, pos = items[pos : pos + len(segs)], pos + len(segs)
+        summary.documents += 1
+        for item in doc_items:
+            _count(summary, item, fh)
+        if queue is not None:
+            summary.queued_new += _queue(queue, doc_items, aliases, segs, doc, settings)
+
+
+def check_job(mode: str, settings: Settings) -> None:
+    """Refuse a job that cannot run as asked."""
+    if mode not in ("detect", "run"):
+        raise ValueError(f"mode must be 'detect' or 'run', not {mode!r}")
+    if settings.queue.all and not (mode == "run" and settings.queue.path):
+        raise ConfigError("--queue-all needs a review queue: pass --queue PATH")
 
 
 def _queue(queue: Queue, items: list, aliases: AliasTable, segments: list[Segment],

@@ -21,8 +21,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from repair.config import Settings, save_settings
-from repair.errors import ConfigError, RepairError
-from repair.jobs import JobSummary, _count, _queue, load_aliases
+from repair.errors import RepairError
+from repair.jobs import JobSummary, check_job, load_aliases, write_batch
 from repair.memory import Memory
 from repair.outputs import check_output
 from repair.review import Queue
@@ -76,10 +76,7 @@ def run_job_ray(
     or the cluster at ``address``); same records, order and queue as the local engine."""
     import ray
 
-    if mode not in ("detect", "run"):
-        raise ValueError(f"mode must be 'detect' or 'run', not {mode!r}")
-    if settings.queue.all and not (mode == "run" and settings.queue.path):
-        raise ConfigError("--queue-all needs a review queue: pass --queue PATH")
+    check_job(mode, settings)
     t0 = time.perf_counter()
     settings = with_learned_patterns(settings)
     aliases = load_aliases(settings, extra_aliases)
@@ -109,16 +106,7 @@ def run_job_ray(
     try:
         with tmp.open("w", encoding="utf-8") as fh:
             for row in ds.iter_rows():
-                batch, items = pickle.loads(row["result"])
-                pos = 0
-                for doc, segs in batch:
-                    doc_items, pos = items[pos : pos + len(segs)], pos + len(segs)
-                    summary.documents += 1
-                    for item in doc_items:
-                        _count(summary, item, fh)
-                    if queue is not None:
-                        summary.queued_new += _queue(queue, doc_items, aliases, segs, doc,
-                                                     settings)
+                write_batch(*pickle.loads(row["result"]), fh, summary, queue, aliases, settings)
         os.replace(tmp, out)
     except ray.exceptions.RayError as exc:
         cause: BaseException | None = exc
