@@ -103,19 +103,26 @@ def bench_rewrite(model_dir: str | Path, examples: list, *, threads: int = 1,
     return rows
 
 
-def bench_run(settings, inputs: list[Path], work: Path, label: str, workers: int = 1) -> dict:
+def bench_run(settings, inputs: list[Path], work: Path, label: str, workers: int = 1,
+              engine: str = "local") -> dict:
     """Input sentences per second and peak memory of a whole ``repair run`` job over
-    ``inputs`` (start-up excluded: models are loaded by a warm-up job first; with workers,
-    process start-up is included)."""
+    ``inputs`` (start-up excluded: models are loaded by a warm-up job first; worker processes
+    and Ray actors start inside the timed run; peak memory is this process's)."""
     from repair.jobs import run_job
 
     run_job(inputs[:1], work / "warmup.jsonl", settings)
     t0 = time.perf_counter()
-    summary = run_job(inputs, work / f"{label}.jsonl", settings, workers=workers)
+    if engine == "ray":
+        from repair.jobs_ray import run_job_ray
+
+        summary = run_job_ray(inputs, work / f"{label}.ray.jsonl", settings)
+    else:
+        summary = run_job(inputs, work / f"{label}.jsonl", settings, workers=workers)
     dt = time.perf_counter() - t0
     return {
         "input": label,
-        "workers": workers,
+        "engine": engine,
+        "workers": workers if engine == "local" else "actors",
         "rewriter": Path(settings.rewrite.model).name if settings.rewrite.model else "alias-v1",
         "sentences": summary.segments,
         "flagged_share": round(summary.flagged / max(1, summary.segments), 3),

@@ -659,6 +659,9 @@ def bench_run_cmd(
     mt_sentences: Annotated[int, typer.Option(help="sample-article sentences (repeated)")] = 2000,
     clean_n: Annotated[int, typer.Option(help="clean corpus sentences")] = 5000,
     workers: Annotated[list[int] | None, typer.Option(help="worker counts to compare")] = None,
+    ray: Annotated[bool, typer.Option("--ray", help="also the Ray engine (MT text)")] = False,
+    model_off: Annotated[bool, typer.Option(
+        "--model-off", help="also the deterministic proposals alone (MT text)")] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Input sentences per second of whole `repair run` jobs (detector + proposals), on MT
@@ -675,13 +678,21 @@ def bench_run_cmd(
         mt = repeated_articles(ROOT / "samples" / "seeds", mt_sentences, work / "mt")
         for w in workers or [1]:
             rows.append(bench_run(settings, mt, work, "sample articles (MT)", w))
+        if ray:
+            rows.append(bench_run(settings, mt, work, "sample articles (MT)", engine="ray"))
+        if model_off:
+            off = dataclasses.replace(settings, rewrite=dataclasses.replace(settings.rewrite,
+                                                                              model=None))
+            for w in workers or [1]:
+                rows.append(bench_run(off, mt, work, "sample articles (MT)", w))
         if settings.eval.clean and clean_n:
             sents = corpus_as_jsonl(settings.eval.clean, clean_n, work / "clean.jsonl")
             unit = dataclasses.replace(settings, unit="sentence")
             for w in workers or [1]:
                 rows.append(bench_run(unit, [sents], work, "clean corpus sentences", w))
     _stdout().print(_rows_table("repair bench run", rows, (
-        "input", "workers", "rewriter", "sentences", "flagged_share", "changed", "seconds",
+        "input", "engine", "workers", "rewriter", "sentences", "flagged_share", "changed",
+        "seconds",
         "sentences_per_s", "peak_rss_mb")))
 
 
