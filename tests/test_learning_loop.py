@@ -106,3 +106,19 @@ def test_queue_all_needs_a_queue(tmp_path):
     code = run_cli("run", SAMPLES / "003_27299c1e82e8ec36.txt", "--out", tmp_path / "o.jsonl",
                    "--queue-all")
     assert code == 2 and not (tmp_path / "o.jsonl").exists()
+
+
+def test_patterns_are_the_fewest_words_that_are_rare_in_clean_text():
+    from repair.train.patterns import PatternSettings, mine_patterns
+
+    machine = ["Ông là Chủ tịch quốc gia Trần Đại Quang.", "Chủ tịch quốc gia Trần Đại Quang đến.",
+               "Hôm nay Chủ tịch quốc gia Trần Đại Quang nói.",
+               "Chủ tịch quốc gia Đặng Thị Ngọc Thịnh và Chủ tịch quốc gia Lào.",
+               "Hai quốc gia ký kết."]
+    final = [m.replace(CALQUE, CORRECT) for m in machine]
+    clean = ["Hai quốc gia láng giềng.", "Quốc gia này có quốc gia khác."] * 3
+    (p,) = mine_patterns(machine, final, clean, PatternSettings(max_per_million=0.0))
+    # "quốc gia" is ordinary Vietnamese; one word more is rare: learned, replaced in every
+    # reviewed sentence that has it (counted once per sentence)
+    assert (p.phrase, p.replacement, p.replaced, p.seen) == ("tịch quốc gia", "nước", 4, 4)
+    assert mine_patterns(machine[:2], final[:2], clean, PatternSettings(max_per_million=0.0)) == []

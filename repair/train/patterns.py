@@ -74,20 +74,23 @@ def changed_regions(src: str, tgt: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def _candidates(src: str, start: int, end: int, max_context: int) -> list[str]:
+def _candidates(src: str, start: int, end: int, max_context: int) -> list[list[str]]:
+    """The changed words, then grown by 1, 2, ... words of context: one list per size."""
     words = [(m.start(), m.end()) for m in _TOKEN.finditer(src)]
     inside = [i for i, (a, b) in enumerate(words) if a < end and start < b]
     if not inside:
         return []
-    out = []
+    out: list[list[str]] = []
     for k in range(max_context + 1):
+        size: list[str] = []
         for left in range(k + 1):
             i, j = inside[0] - left, inside[-1] + (k - left)
             if i < 0 or j >= len(words):
                 continue
             phrase = src[words[i][0] : words[j][1]].strip(_EDGE)
-            if phrase and phrase not in out:
-                out.append(phrase)
+            if phrase and phrase not in size:
+                size.append(phrase)
+        out.append(size)
     return out
 
 
@@ -99,16 +102,18 @@ def mine_patterns(machine: Sequence[str], final: Sequence[str], clean: Sequence[
                   settings: PatternSettings = PatternSettings()) -> list[Pattern]:
     """Phrases the reviewers of ``machine`` -> ``final`` consistently replace that are rare
     in the ``clean`` sentences, most replaced first."""
-    per_edit: list[list[tuple[str, str]]] = []  # candidates of each changed region
-    for src, tgt in zip(machine, final, strict=True):
-        for a, b, rep in changed_regions(src, tgt):
-            per_edit.append([(c, rep) for c in _candidates(src, a, b, settings.max_context)])
-    replaced: Counter = Counter()
+    per_edit: list[list[list[str]]] = []  # candidates of each changed region, by size
+    replaced: Counter = Counter()  # reviewed sentences where a phrase was replaced
     replacements: dict[str, Counter] = {}
-    for cands in per_edit:
-        for phrase, rep in cands:
-            replaced[phrase] += 1
-            replacements.setdefault(phrase, Counter())[rep] += 1
+    for src, tgt in zip(machine, final, strict=True):
+        in_sentence: set[str] = set()
+        for a, b, rep in changed_regions(src, tgt):
+            sizes = _candidates(src, a, b, settings.max_context)
+            per_edit.append(sizes)
+            for phrase in (p for size in sizes for p in size):
+                replacements.setdefault(phrase, Counter())[rep] += 1
+                in_sentence.add(phrase)
+        replaced.update(in_sentence)
     frequent = [p for p, n in replaced.items() if n >= settings.min_count]
     if not frequent:
         return []
@@ -116,16 +121,19 @@ def mine_patterns(machine: Sequence[str], final: Sequence[str], clean: Sequence[
     corpus = _corpus_counts(frequent, clean)
     n_clean = max(1, len(clean))
     chosen: dict[str, Pattern] = {}
-    for cands in per_edit:
-        for phrase, _ in cands:  # shortest first
-            if phrase not in seen:
-                continue
-            rate = corpus[phrase] / n_clean * 1e6
-            share = replaced[phrase] / max(1, seen[phrase])
-            if share >= settings.min_share and rate <= settings.max_per_million:
+
+    def passes(phrase: str) -> bool:
+        return (phrase in seen and replaced[phrase] / max(1, seen[phrase]) >= settings.min_share
+                and corpus[phrase] / n_clean * 1e6 <= settings.max_per_million)
+
+    for sizes in per_edit:
+        for size in sizes:  # the fewest words that pass; of those, the most replaced
+            ok = [p for p in size if passes(p)]
+            if ok:
+                phrase = max(ok, key=lambda p: (replaced[p], p))
                 chosen.setdefault(phrase, Pattern(
                     phrase, replacements[phrase].most_common(1)[0][0], replaced[phrase],
-                    seen[phrase], round(rate, 2)))
+                    seen[phrase], round(corpus[phrase] / n_clean * 1e6, 2)))
                 break
     return sorted(chosen.values(), key=lambda p: (-p.replaced, p.phrase))
 
