@@ -113,7 +113,7 @@ def bench_run(settings, inputs: list[Path], work: Path, label: str, workers: int
     run_job(inputs[:1], work / "warmup.jsonl", settings)
     t0 = time.perf_counter()
     if engine == "ray":
-        from repair.jobs_ray import run_job_ray
+        from repair.jobs import run_job_ray
 
         summary = run_job_ray(inputs, work / f"{label}.ray.jsonl", settings)
     else:

@@ -111,7 +111,7 @@ def _job(mode: str, inputs, out, aliases, unit, config, resume=False, workers=1,
     if engine == "ray":
         if resume:
             raise ConfigError("--resume works with the local engine only")
-        from repair.jobs_ray import run_job_ray
+        from repair.jobs import run_job_ray
 
         summary = run_job_ray(inputs, out, settings, mode=mode, extra_aliases=aliases or [],
                               address=ray_address)

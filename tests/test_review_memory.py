@@ -107,17 +107,17 @@ def test_sentences_known_to_memory_do_not_reach_the_rewriter(tmp_path, settings,
         (item,) = q.items()
         q.decide(item.id, "edit", "an", final_text=FINAL)
 
-    import repair.jobs
+    import repair.jobs.local
 
     seen = []
-    real = repair.jobs.propose
+    real = repair.jobs.local.propose
 
     def spy(dets, *args):
         dets = list(dets)
         seen.extend((d.segment.id, d.flagged) for d in dets)
         return real(dets, *args)
 
-    monkeypatch.setattr(repair.jobs, "propose", spy)
+    monkeypatch.setattr(repair.jobs.local, "propose", spy)
     recs, _ = _job(tmp_path, settings, "second", [
         {"id": "known", "text": SRC}, {"id": "new", "text": "Ông Ruan Chunfu đến thăm Hà Nội."},
     ], db)

@@ -1,4 +1,4 @@
-"""Batch jobs: stream input files through detect (and rewrite, queue) into a JSONL file.
+"""Batch jobs on this machine: input files through detect (and rewrite, queue) into JSONL.
 
 Memory is bounded by the largest single document, not by the input: documents are read,
 processed and written one at a time. The output is written to a temporary file beside the
@@ -22,6 +22,7 @@ from repair.aliases import AliasTable, load_alias_tables
 from repair.config import Settings, save_settings
 from repair.detect import Detection, detect
 from repair.errors import ConfigError, OutputError
+from repair.jobs.progress import Meter, Progress, count_documents, job_key
 from repair.memory import Memory
 from repair.names import load_resolver
 from repair.names.review import attach_candidates
@@ -29,7 +30,7 @@ from repair.outputs import check_output, same_file
 from repair.review import Queue
 from repair.rewrite import Proposal, propose
 from repair.rewrite.model import with_learned_patterns
-from repair.text import Document, Segment, input_files, read_documents, segment_documents
+from repair.text import Document, Segment, read_documents, segment_documents
 
 __all__ = ["JobSummary", "run_job", "load_aliases", "check_job", "write_batch"]
 
@@ -175,7 +176,7 @@ def run_job(
     settings = with_learned_patterns(settings)
     aliases = load_aliases(settings, extra_aliases)
     tmp = out.with_name(out.name + ".partial")
-    progress = Progress(tmp, _job_key(settings, inputs, mode, aliases, batch_segments))
+    progress = Progress(tmp, job_key(settings, inputs, mode, aliases, batch_segments))
     summary = JobSummary(mode=mode, output=str(out))
     done = progress.restore(summary) if resume else 0
     if not resume:
@@ -199,7 +200,7 @@ def run_job(
                 fh.truncate(progress.bytes)
                 fh.seek(progress.bytes)
             batches = _batches(inputs, settings.unit, batch_segments, skip=done)
-            meter = _Meter(summary, _count_documents(inputs))
+            meter = Meter(summary, count_documents(inputs))
             for batch, items in _processed(batches, state, workers):
                 write_batch(batch, items, fh, summary, queue, aliases, settings)
                 progress.save(fh, summary)
@@ -222,41 +223,6 @@ def run_job(
     summary.seconds = time.perf_counter() - t0
     log.info("%s: %d segments, %d flagged", out, summary.segments, summary.flagged)
     return summary
-
-
-def _count_documents(inputs: list) -> int | None:
-    """Documents in the input when that is cheap to know (only .txt files), else None."""
-    files = list(input_files(inputs))
-    if all(f.suffix == ".txt" for f in files):
-        return len(files)
-    return None
-
-
-class _Meter:
-    """A progress bar (documents, segments/s, ETA when the total is known) on a terminal; a
-    log line every 30 s otherwise."""
-
-    def __init__(self, summary: JobSummary, total: int | None):
-        import sys
-
-        from tqdm import tqdm
-
-        self.summary, self.t0, self.last = summary, time.perf_counter(), time.perf_counter()
-        self.bar = tqdm(total=total, initial=summary.documents, unit="doc", desc="repair",
-                        disable=not sys.stderr.isatty(), leave=False)
-
-    def update(self, documents: int) -> None:
-        now = time.perf_counter()
-        rate = self.summary.segments / max(now - self.t0, 1e-9)
-        self.bar.update(documents)
-        self.bar.set_postfix(segments=self.summary.segments, seg_s=f"{rate:.0f}", refresh=False)
-        if self.bar.disable and now - self.last >= 30:
-            log.info("%d documents, %d segments, %.0f segments/s", self.summary.documents,
-                     self.summary.segments, rate)
-            self.last = now
-
-    def close(self) -> None:
-        self.bar.close()
 
 
 def write_batch(batch: list[tuple[Document, list[Segment]]], items: list, fh,
@@ -346,57 +312,3 @@ def _processed(batches, state, workers: int):
             yield done_batch, fut.result()
 
 
-def _job_key(settings: Settings, inputs: list, mode: str, aliases: AliasTable,
-             batch_segments: int) -> str:
-    """What a partial output depends on: settings, alias tables, inputs (paths, sizes and
-    times), mode and batch size."""
-    import hashlib
-
-    from repair.config import settings_dict
-
-    files = sorted(str(p) for p in list(input_files(inputs)))
-    stamp = [(f, os.stat(f).st_size, os.stat(f).st_mtime_ns) for f in files]
-    blob = json.dumps([settings_dict(settings), aliases.digest, stamp, mode, batch_segments],
-                      sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
-class Progress:
-    """The committed position of a job in ``<out>.partial.progress``: documents written and
-    the byte length of the partial output after them, with the summary so far. Saved after
-    every batch once the output is on disk and the queue committed."""
-
-    def __init__(self, tmp: Path, key: str):
-        self.path = tmp.with_name(tmp.name + ".progress")
-        self.tmp, self.key, self.bytes = tmp, key, 0
-
-    def restore(self, summary: JobSummary) -> int:
-        """Documents already done (0 = start from scratch), with ``summary`` brought up to
-        date; refuses a partial output made by another job."""
-        if not (self.path.exists() and self.tmp.exists()):
-            log.info("nothing to resume for %s: starting from the beginning", self.tmp)
-            return 0
-        data = json.loads(self.path.read_text(encoding="utf-8"))
-        if data["key"] != self.key:
-            raise ConfigError("the partial output was made with other settings or inputs; "
-                              "run without --resume to start again", self.tmp)
-        self.bytes = data["bytes"]
-        for name, value in data["summary"].items():
-            current = getattr(summary, name)
-            setattr(summary, name, Counter(value) if isinstance(current, Counter) else value)
-        log.info("resuming %s after %d documents", self.tmp, data["documents"])
-        return data["documents"]
-
-    def save(self, fh, summary: JobSummary) -> None:
-        fh.flush()
-        os.fsync(fh.fileno())
-        counts = {k: getattr(summary, k) for k in (
-            "documents", "segments", "flagged", "changed", "queued_new", "categories",
-            "sources", "checks")}
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps({"key": self.key, "documents": summary.documents,
-                                   "bytes": fh.tell(), "summary": counts}), encoding="utf-8")
-        os.replace(tmp, self.path)
-
-    def clear(self) -> None:
-        self.path.unlink(missing_ok=True)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from repair.config import Settings, save_settings
 from repair.errors import RepairError
-from repair.jobs import JobSummary, check_job, load_aliases, write_batch
+from repair.jobs.local import JobSummary, check_job, load_aliases, write_batch
 from repair.memory import Memory
 from repair.outputs import check_output
 from repair.review import Queue
@@ -41,7 +41,7 @@ class _Stage:
         self.state = pickle.loads(state)
 
     def __call__(self, batch: dict) -> dict:
-        from repair.jobs import _process
+        from repair.jobs.local import _process
 
         results = []
         for blob in batch["batch"]:
@@ -54,7 +54,7 @@ class _Stage:
 def _read(row: dict) -> list[dict]:
     """The input files as batches of whole documents, grouped exactly as the local engine
     groups them, so every model call sees the same batch and the output is the same."""
-    from repair.jobs import _batches
+    from repair.jobs.local import _batches
 
     return [{"batch": pickle.dumps(b)}
             for b in _batches(list(row["files"]), row["unit"], int(row["batch_segments"]))]
