@@ -81,6 +81,17 @@ class SessionFilters:
     min_score: float = 0.0
     max_score: float = 1.0
     category: str | None = None
+    # "uncertainty" orders by distance from this score; None = the detector's threshold in
+    # force under the default config (0.8848 for the shipped model, not 0.5)
+    threshold: float | None = None
+
+
+def detector_threshold() -> float:
+    """The detector threshold in force under the default config."""
+    from repair.config import load_settings
+    from repair.detect import effective_threshold
+
+    return effective_threshold(load_settings().detect)
 
 
 class ReviewSession:
@@ -114,8 +125,14 @@ class ReviewSession:
             min_score=f.min_score,
             max_score=f.max_score,
             category=f.category,
+            threshold=f.threshold if f.threshold is not None else self._threshold(),
         )
         return self.current
+
+    def _threshold(self) -> float:
+        if not hasattr(self, "_default_threshold"):
+            self._default_threshold = detector_threshold()
+        return self._default_threshold
 
     def set_filters(self, **changes: object) -> Item | None:
         """Change order or filters; the held item is released and the next one claimed."""
