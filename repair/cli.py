@@ -800,7 +800,7 @@ def models_list_cmd(config: ConfigOpt = None) -> None:
     rows = list_models({"detector": settings.detect.model, "rewriter": settings.rewrite.model})
     table = Table(title="models (models/registry.json)")
     for col in ("name", "kind", "default", "path", "parent", "created", "version"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")  # paths wrap, never cut at 80 columns
     for r in rows:
         table.add_row(r["name"], r["kind"], "yes" if r["default"] else "", r["path"],
                       r.get("parent") or "", r["created"], r.get("version", ""))
