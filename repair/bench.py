@@ -82,10 +82,11 @@ def bench_rewrite(model_dir: str | Path, examples: list, *, threads: int = 1,
     import torch
 
     from repair.rewrite.model import SpanRewriter
+    from repair.rewrite.spans import marked_span
 
     torch.set_num_threads(threads)
     rw = SpanRewriter(model_dir)
-    spans = [e.source.split("<sp> ", 1)[1].rsplit(" </sp>", 1)[0] for e in examples]
+    spans = [marked_span(e.source) for e in examples]
     sources = [e.source for e in examples]
     rw.repair(sources[:8], spans[:8])  # warm-up
     rows = []

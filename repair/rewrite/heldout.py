@@ -45,7 +45,9 @@ def chrf(hypotheses: Sequence[str], references: Sequence[str]) -> float:
 
 
 def _repairs(rw: SpanRewriter, examples: Sequence[SpanExample], margin: float):
-    spans = [e.source.split("<sp> ", 1)[1].rsplit(" </sp>", 1)[0] for e in examples]
+    from repair.rewrite.spans import marked_span
+
+    spans = [marked_span(e.source) for e in examples]
     return rw.repair([e.source for e in examples], spans, margin=margin)
 
 
@@ -154,7 +156,7 @@ def evaluate_synthetic(
     from repair.detect import detect
     from repair.rewrite import propose
     from repair.rewrite.model import with_learned_patterns
-    from repair.rewrite.propose import _table, apply_fixed
+    from repair.rewrite.propose import apply_fixed, fixed_table
     from repair.synth import SynthSettings, generate
     from repair.text import Segment
 
@@ -174,7 +176,7 @@ def evaluate_synthetic(
     good = [i for i, p in enumerate(pairs) if not p.spans]
     rep.n_corrupted, rep.n_clean = len(bad), len(good)
     refs = [pairs[i].clean for i in bad]
-    fixed = _table(settings.rewrite, aliases)
+    fixed = fixed_table(settings.rewrite, aliases)
     rep.chrf_nothing = chrf([pairs[i].corrupted for i in bad], refs)
     rep.chrf_alias = chrf([canonicalize(pairs[i].corrupted, aliases)[0] for i in bad], refs)
     rep.chrf_fixed = chrf([apply_fixed(pairs[i].corrupted, fixed, settings.rewrite.dates)[0]

@@ -24,7 +24,7 @@ from repair.aliases import AliasMatch, AliasTable, load_calque_table
 from repair.detect import Detection
 
 __all__ = ["RewriteSettings", "Proposal", "SpanEdit", "propose", "edit_ratio", "ALIAS_MODEL",
-           "SOURCES", "fixed_matches", "apply_fixed", "model_spans"]
+           "SOURCES", "fixed_matches", "fixed_table", "apply_fixed", "model_spans"]
 
 log = logging.getLogger(__name__)
 
@@ -92,10 +92,17 @@ def _calques(path: str | None) -> AliasTable:
     return load_calque_table(path) if path else AliasTable()
 
 
-def _table(settings: RewriteSettings, aliases: AliasTable) -> AliasTable:
-    """The alias rows and the known calques, matched together (aliases first)."""
-    calques = _calques(settings.calques)
-    return AliasTable(aliases.rows + calques.rows) if len(calques) else aliases
+_FIXED_TABLES: dict[tuple[str, str | None], AliasTable] = {}
+
+
+def fixed_table(settings: RewriteSettings, aliases: AliasTable) -> AliasTable:
+    """The alias rows and the known calques, matched together (aliases first); built once per
+    alias table and calque list, as compiling the matcher costs more than a batch's matching."""
+    key = (aliases.digest, settings.calques)
+    if key not in _FIXED_TABLES:
+        calques = _calques(settings.calques)
+        _FIXED_TABLES[key] = AliasTable(aliases.rows + calques.rows) if len(calques) else aliases
+    return _FIXED_TABLES[key]
 
 
 def fixed_matches(text: str, table: AliasTable, dates: bool = True) -> list[AliasMatch]:
@@ -143,7 +150,7 @@ def propose(
     detections: Iterable[Detection], settings: RewriteSettings, aliases: AliasTable
 ) -> Iterator[Proposal]:
     """One proposal per detection: flagged segments are repaired, others left as they are."""
-    table = _table(settings, aliases)
+    table = fixed_table(settings, aliases)
     if not settings.model:
         for det in detections:
             if det.flagged:

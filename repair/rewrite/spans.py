@@ -25,6 +25,7 @@ __all__ = [
     "SpanWindow",
     "category_tag",
     "make_window",
+    "marked_span",
     "unmap_placeholders",
 ]
 
@@ -96,3 +97,8 @@ def unmap_placeholders(repair: str, window: SpanWindow) -> str | None:
 
     out = _PH_RE.sub(sub, repair)
     return None if bad else out
+
+
+def marked_span(source: str) -> str:
+    """The text between the markers of a window (``SpanWindow.source``)."""
+    return source.split(f"{SPAN_OPEN} ", 1)[1].rsplit(f" {SPAN_CLOSE}", 1)[0]

@@ -328,7 +328,7 @@ def finetune(
 ) -> FinetuneReport:
     """Fine-tune the model in ``base_dir`` on reviewed rows (``repair.export`` rows, accepted
     and edited) and write it to ``out_dir`` with a model card of before/after figures."""
-    from repair.rewrite.propose import _table
+    from repair.rewrite.propose import fixed_table
 
     base, out = Path(base_dir), Path(out_dir)
     if not (base / "config.json").exists():
@@ -339,7 +339,7 @@ def finetune(
     train, held = ds["train"], ds["heldout"]
     if sum(train["changed"]) == 0:
         raise InputError("no accepted or edited items to learn from in the queue")
-    table = _table(run_settings.rewrite, aliases) if run_settings is not None else aliases
+    table = fixed_table(run_settings.rewrite, aliases) if run_settings is not None else aliases
     words = _context_words(base)
 
     def examples(part):
