@@ -1,5 +1,22 @@
-"""vi-repair: detect and repair machine-translation artifacts in Vietnamese text."""
+"""vi-repair: detect and repair machine-translation artifacts in Vietnamese text.
+
+The pipeline, one package per stage: ``text`` (reading, NFC, sentences) -> ``detect`` (scores and
+spans) -> ``rewrite`` (proposals) -> ``review`` (the queue, reviewers' decisions, export) ->
+``train`` (the models); ``eval`` measures them, ``jobs`` runs them over files, ``cli`` drives it
+all. ``ROOT`` is the project folder: relative paths in configs and settings defaults resolve
+against it, wherever the process runs.
+"""
+
+from pathlib import Path
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = ["ROOT", "__version__", "project_path"]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def project_path(p: str | Path) -> Path:
+    """``p`` resolved against the project root unless it is absolute."""
+    q = Path(p).expanduser()
+    return q if q.is_absolute() else (ROOT / q).resolve()

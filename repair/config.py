@@ -15,9 +15,10 @@ from typing import Any
 
 import yaml
 
+from repair import ROOT, project_path
 from repair.detect import DetectSettings
 from repair.errors import ConfigError
-from repair.evaluate import EvalSettings
+from repair.eval.evaluate import EvalSettings
 from repair.names import NamesSettings
 from repair.review import QueueSettings
 from repair.rewrite import RewriteSettings
@@ -25,7 +26,6 @@ from repair.rewrite import RewriteSettings
 __all__ = ["ROOT", "Settings", "load_settings", "load_section", "save_settings", "project_path",
            "settings_dict"]
 
-ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "configs" / "run.yaml"
 
 
@@ -52,12 +52,6 @@ _PATH_KEYS = {
     ("names", "hanviet"),
     ("names", "gazetteer"),
 }
-
-
-def project_path(p: str | Path) -> Path:
-    """``p`` resolved against the project root unless it is absolute."""
-    q = Path(p).expanduser()
-    return q if q.is_absolute() else (ROOT / q).resolve()
 
 
 def _resolve(value: Any, base: Path) -> Any:

@@ -5,9 +5,9 @@ import shutil
 
 import pytest
 
-from repair.apply import apply_decisions
 from repair.errors import InputError
 from repair.review import Queue
+from repair.review.apply import apply_decisions
 
 from .conftest import SAMPLES
 from .review_support import queue_path, samples_db  # noqa: F401  (fixtures)

@@ -133,7 +133,7 @@ def test_eval_prints_figures(write, capsys):
 def test_eval_on_seed_dev_meets_spine_targets(settings, aliases):
     if not (SHARED / "seed_dev.jsonl").exists():
         pytest.skip("shared data not available")
-    from repair.evaluate import evaluate
+    from repair.eval.evaluate import evaluate
 
     rep = evaluate(SHARED / "seed_dev.jsonl", settings, aliases)
     assert len(rep.missed) <= 2 and len(rep.false_positives) <= 3

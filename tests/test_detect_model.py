@@ -164,7 +164,7 @@ def test_shipped_model_meets_targets_on_seed_dev(settings, shipped, aliases):
         pytest.skip("shared data not available")
     import dataclasses
 
-    from repair.evaluate import evaluate
+    from repair.eval.evaluate import evaluate
 
     s = dataclasses.replace(settings, detect=shipped,
                             eval=dataclasses.replace(settings.eval, clean_n=2000))

@@ -6,8 +6,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from repair.errors import QueueError
-from repair.export import export_queue, split_of
 from repair.review import Queue
+from repair.review.export import export_queue, split_of
 
 from .review_support import queue_path, samples_db, synthetic_queue  # noqa: F401  (fixtures)
 

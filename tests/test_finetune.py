@@ -50,7 +50,7 @@ def test_changed_regions(src, tgt, expected):
 
 
 def test_edit_dataset_splits_by_document():
-    from repair.export import split_of
+    from repair.review.export import split_of
 
     rows = [{"id": i, "doc_id": f"doc{i % 40}", "machine_text": f"a {i}", "proposal": f"b {i}",
              "final_text": f"c {i}", "reviewer": "an", "model": "m"} for i in range(200)]

@@ -3,11 +3,11 @@
 import json
 from dataclasses import replace
 
-from repair.alias_mining import format_suggestions, suggest_aliases
 from repair.aliases import load_alias_tables
 from repair.jobs import run_job
-from repair.memory import Memory, MemoryEntry
 from repair.review import Queue
+from repair.review.alias_mining import format_suggestions, suggest_aliases
+from repair.review.memory import Memory, MemoryEntry
 
 SRC = "Thủ tướng Ruan Chunfu phát biểu tại phiên họp số 1."
 FINAL = "Thủ tướng Nguyễn Xuân Phúc phát biểu tại phiên họp thứ 1."

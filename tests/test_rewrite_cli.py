@@ -55,8 +55,8 @@ def test_cli_run_bad_model_dir(tmp_path):
 @pytest.mark.skipif(not (SHARED / "corpus" / "dev.jsonl.gz").exists(), reason="no shared data")
 def test_synthetic_eval_and_chrf(tiny_rewriter, aliases, write):
     from repair.config import load_settings
-    from repair.evaluate import evaluate
-    from repair.rewrite.heldout import chrf, evaluate_synthetic
+    from repair.eval.evaluate import evaluate
+    from repair.eval.heldout import chrf, evaluate_synthetic
 
     settings = load_settings(None, {"rewrite": {"model": str(tiny_rewriter)}})
     rep = evaluate_synthetic(SHARED / "corpus" / "dev.jsonl.gz", 12, settings, aliases,
@@ -81,8 +81,8 @@ def test_synthetic_eval_and_chrf(tiny_rewriter, aliases, write):
 
 
 def test_bench_rewrite_and_run(tiny_rewriter, tmp_path):
-    from repair.bench import bench_rewrite, bench_run, repeated_articles
     from repair.config import load_settings
+    from repair.eval.bench import bench_rewrite, bench_run, repeated_articles
     from repair.train.rewriter_data import SpanStream
 
     examples = [SpanStream(["Hai bên nhất trí hợp tác và hợp tác trong khu vực."], []).example(g)

@@ -8,8 +8,8 @@ import pytest
 
 from repair.aliases import load_alias_tables
 from repair.errors import AliasTableError, InputError
-from repair.export import export_queue
 from repair.review import Queue
+from repair.review.export import export_queue
 from repair.review.stats import queue_stats
 from repair.text import read_documents
 

@@ -121,7 +121,7 @@ def test_warm_start_continues_the_stream_and_the_curve(tiny_corpus, tiny_rewrite
 
 
 def test_calibrated_margin_keeps_the_target_share(tiny_rewriter, tiny_corpus):
-    from repair.rewrite.heldout import calibrate_margin, span_scores
+    from repair.eval.heldout import calibrate_margin, span_scores
     from repair.rewrite.model import SpanRewriter
     from repair.train.rewriter import heldout_examples
 

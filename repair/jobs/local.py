@@ -23,14 +23,14 @@ from repair.config import Settings, save_settings
 from repair.detect import Detection, detect
 from repair.errors import ConfigError, OutputError
 from repair.jobs.progress import Meter, Progress, count_documents, job_key
-from repair.memory import Memory
 from repair.names import load_resolver
 from repair.names.review import attach_candidates
-from repair.outputs import check_output, same_file
 from repair.review import Queue
+from repair.review.memory import Memory
 from repair.rewrite import Proposal, propose
 from repair.rewrite.model import with_learned_patterns
 from repair.text import Document, Segment, read_documents, segment_documents
+from repair.text.outputs import check_output, same_file
 
 __all__ = ["JobSummary", "run_job", "load_aliases", "check_job", "write_batch"]
 

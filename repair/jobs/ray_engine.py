@@ -23,11 +23,11 @@ from pathlib import Path
 from repair.config import Settings, save_settings
 from repair.errors import RepairError
 from repair.jobs.local import JobSummary, check_job, load_aliases, write_batch
-from repair.memory import Memory
-from repair.outputs import check_output
 from repair.review import Queue
+from repair.review.memory import Memory
 from repair.rewrite.model import with_learned_patterns
 from repair.text import input_files
+from repair.text.outputs import check_output
 
 __all__ = ["run_job_ray"]
 

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from repair import project_path
 from repair.errors import InputError
 from repair.names.gazetteer import Gazetteer, mine_gazetteer
 from repair.names.hanviet import HanViet, load_hanviet
@@ -46,15 +47,6 @@ class NamesSettings:
     gazetteer: str = "models/names/gazetteer.tsv.gz"  # `repair names gazetteer`
     top_k: int = 5  # candidates per span
     candidates: bool = True  # `repair detect` / `run` attach candidates to flagged name spans
-
-
-_ROOT = Path(__file__).resolve().parent.parent.parent
-
-
-def project_path(p: str | Path) -> Path:
-    """A configured path; relative ones are taken from the project root, as in the config."""
-    q = Path(p).expanduser()
-    return q if q.is_absolute() else (_ROOT / q).resolve()
 
 
 @functools.lru_cache(maxsize=2)

@@ -88,6 +88,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from repair import project_path
 from repair.synth.tables import (
     CALQUES,
     CLASSIFIERS,
@@ -130,14 +131,6 @@ DEFAULT_FAMILY_WEIGHTS: Mapping[str, float] = {
     "duplicate": 0.6,
     "grammar": 0.7,
 }
-
-_REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def _resolve(p: Path) -> Path:
-    p = Path(p)
-    return p if p.is_absolute() else (_REPO_ROOT / p).resolve()
-
 
 @dataclass(frozen=True)
 class SynthSettings:
@@ -359,7 +352,9 @@ class Synthesizer:
 
     def __init__(self, settings: SynthSettings = SynthSettings()) -> None:
         self.settings = settings
-        self.res = _load_resources(_resolve(settings.hanviet_csv), _resolve(settings.vi_words))
+        self.res = _load_resources(
+            project_path(settings.hanviet_csv), project_path(settings.vi_words)
+        )
         weights = {c: float(settings.family_weights.get(c, 0.0)) for c in CATEGORIES}
         self.families = [(c, w) for c, w in weights.items() if w > 0]
         self._propose: dict[str, Callable[[_Ctx, random.Random], list[Edit]]] = {
@@ -981,7 +976,7 @@ def _main() -> None:
 
     logging.basicConfig(level=logging.INFO)
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10
-    dev = _resolve(Path("../shared/data/corpus/dev.jsonl.gz"))
+    dev = project_path(Path("../shared/data/corpus/dev.jsonl.gz"))
     pairs = generate(
         _iter_corpus(dev),
         SynthSettings(seed=int(sys.argv[2]) if len(sys.argv) > 2 else 0, rate=1.0),

@@ -372,8 +372,8 @@ def train_and_describe(settings: DetectorTrainSettings, run_settings, aliases: A
     gold file and held-out clean text, ``repair bench detect``) for its model card."""
     import dataclasses
 
-    from repair.bench import bench_detect, bench_sentences
-    from repair.evaluate import evaluate
+    from repair.eval.bench import bench_detect, bench_sentences
+    from repair.eval.evaluate import evaluate
 
     metrics = train_detector(settings, run_settings.detect, aliases)
     with_model = dataclasses.replace(

@@ -76,10 +76,10 @@ class FinetuneReport:
 
 def edit_dataset(rows: Sequence[dict], heldout_splits: Sequence[str] = ("test",)):
     """The reviewed items as a ``datasets.DatasetDict`` with ``train`` and ``heldout`` splits,
-    split by document (``repair.export.split_of``); ``changed`` marks real edits."""
+    split by document (``repair.review.export.split_of``); ``changed`` marks real edits."""
     from datasets import Dataset, DatasetDict
 
-    from repair.export import split_of
+    from repair.review.export import split_of
 
     cols = ("id", "doc_id", "machine_text", "proposal", "final_text", "reviewer", "model")
     parts: dict[str, list[dict]] = {"train": [], "heldout": []}
@@ -194,7 +194,7 @@ def _context_words(model_dir: Path) -> int:
 def _score_edits(model_dir: Path, repairs: list[SpanExample], keeps: list[SpanExample]) -> dict:
     if not repairs:
         return {"heldout_edit_spans": 0}
-    from repair.rewrite.heldout import span_scores
+    from repair.eval.heldout import span_scores
     from repair.rewrite.model import SpanRewriter
 
     s = span_scores(SpanRewriter(model_dir), repairs + keeps)
@@ -204,7 +204,7 @@ def _score_edits(model_dir: Path, repairs: list[SpanExample], keeps: list[SpanEx
 
 
 def _score_seed_dev(model_dir: Path, run_settings, aliases: AliasTable) -> dict:
-    from repair.evaluate import evaluate
+    from repair.eval.evaluate import evaluate
 
     gold = run_settings.eval.gold
     if not gold or not Path(gold).exists():
@@ -326,7 +326,7 @@ def finetune(
     aliases: AliasTable,
     run_settings=None,
 ) -> FinetuneReport:
-    """Fine-tune the model in ``base_dir`` on reviewed rows (``repair.export`` rows, accepted
+    """Fine-tune the model in ``base_dir`` on reviewed rows (``repair.review.export`` rows, accepted
     and edited) and write it to ``out_dir`` with a model card of before/after figures."""
     from repair.rewrite.propose import fixed_table
 
@@ -363,7 +363,7 @@ def finetune(
         if (base / name).exists():  # the replay recipe, tokenizer source, parent's margin
             shutil.copy(base / name, out / name)
     if run_settings is not None and settings.calibrate_spans:
-        from repair.rewrite.heldout import write_calibration
+        from repair.eval.heldout import write_calibration
 
         write_calibration(out, run_settings, aliases, settings.calibrate_spans)
     report.after = _score_edits(out, held_repairs, held_keeps)

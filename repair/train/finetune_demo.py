@@ -150,8 +150,8 @@ def _queue_and_review(work: Path, base: Path, sources: list[str], targets: list[
 def run_demo(base_dir: str | Path, work_dir: str | Path, ds: DemoSettings,
              settings: FinetuneSettings, run_settings, aliases: AliasTable) -> DemoReport:
     """Run the whole demonstration; the fine-tuned model is written to ``work_dir/model``."""
-    from repair.export import reviewed_rows
     from repair.review import Queue
+    from repair.review.export import reviewed_rows
 
     base, work = Path(base_dir), Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)

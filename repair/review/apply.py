@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from repair.errors import InputError
-from repair.outputs import check_output_folder, write_atomic
 from repair.review.queue import Item, Queue
-from repair.segment import split_sentences
 from repair.text import Document, nfc, read_documents
+from repair.text.outputs import check_output_folder, write_atomic
+from repair.text.segment import split_sentences
 
 __all__ = ["ApplySummary", "apply_decisions"]
 

@@ -166,7 +166,7 @@ def evaluate(gold: str | Path, settings: Settings, aliases: AliasTable) -> EvalR
     refs = [(p, r) for p, r in refs if isinstance(r, str)]
     if refs:
         from repair.aliases import canonicalize
-        from repair.rewrite.heldout import chrf
+        from repair.eval.heldout import chrf
 
         gold_texts = [r for _, r in refs]
         rep.chrf = (

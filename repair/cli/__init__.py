@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from repair import ROOT
 from repair.errors import RepairError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -196,7 +197,7 @@ def eval_cmd(
 ) -> None:
     """Measure detection and proposals on a labelled file and held-out clean text."""
     from repair.errors import ConfigError
-    from repair.evaluate import evaluate
+    from repair.eval.evaluate import evaluate
     from repair.jobs import load_aliases
 
     settings = _settings(config, **{"detect.model": _abs(model), "eval.clean_n": clean_n,
@@ -222,7 +223,7 @@ def eval_cmd(
         for f in report.failures:
             out.print(f"  {f}")
     if synthetic > 0:
-        from repair.rewrite.heldout import evaluate_synthetic
+        from repair.eval.heldout import evaluate_synthetic
 
         if not settings.eval.clean:
             raise ConfigError("no held-out corpus: set eval.clean for --synthetic")
@@ -439,7 +440,7 @@ def export_cmd(
     config: ConfigOpt = None,
 ) -> None:
     """Export reviewed items for translation tools (TMX, XLIFF) or training (JSONL, HF)."""
-    from repair.export import export_queue
+    from repair.review.export import export_queue
 
     with _queue(queue, config) as q:
         n = export_queue(q, out, fmt, status)
@@ -454,7 +455,7 @@ def apply_cmd(
     config: ConfigOpt = None,
 ) -> None:
     """Write the articles with accepted and edited sentences substituted, all else as it was."""
-    from repair.apply import apply_decisions
+    from repair.review.apply import apply_decisions
 
     with _queue(queue, config) as q:
         s = apply_decisions(inputs, q, out)
@@ -472,14 +473,14 @@ def aliases_suggest(
     config: ConfigOpt = None,
 ) -> None:
     """Propose alias-table rows from accepted edits, with their evidence, to confirm by hand."""
-    from repair.alias_mining import format_suggestions, suggest_aliases
+    from repair.review.alias_mining import format_suggestions, suggest_aliases
 
     with _queue(queue, config, aliases) as q:
         text = format_suggestions(suggest_aliases(q, q.aliases))
     if out is None:
         typer.echo(text, nl=False)
     else:
-        from repair.outputs import check_output, write_atomic
+        from repair.text.outputs import check_output, write_atomic
 
         write_atomic(check_output(out, [queue, *(aliases or [])]), text.encode("utf-8"))
 
@@ -524,13 +525,13 @@ def bench_detect_cmd(
     config: ConfigOpt = None,
 ) -> None:
     """Sentences per second and peak memory of the whole detector on this machine."""
-    from repair.bench import bench_detect, bench_sentences
+    from repair.eval.bench import bench_detect, bench_sentences
     from repair.jobs import load_aliases
 
     settings = _settings(config)
     src = source or (Path(settings.eval.clean) if settings.eval.clean else None)
     if src is None or not src.exists():
-        src = Path(__file__).resolve().parent.parent / "samples" / "seeds"
+        src = ROOT / "samples" / "seeds"
     result = bench_detect(bench_sentences(src, n), settings.detect, load_aliases(settings))
     table = Table(title=f"repair bench detect ({src.name})")
     table.add_column("measure")
@@ -550,13 +551,13 @@ def bench_segment_cmd(
 ) -> None:
     """Seconds for the same sentences as text with line breaks, as one line, and as one JSONL
     record: a long line should cost what the line-broken text does."""
-    from repair.bench import bench_sentences
-    from repair.bench_input import bench_shapes
+    from repair.eval.bench import bench_sentences
+    from repair.eval.bench_input import bench_shapes
 
     settings = _settings(config)
     src = source or (Path(settings.eval.clean) if settings.eval.clean else None)
     if src is None or not src.exists():
-        src = Path(__file__).resolve().parent.parent / "samples" / "seeds"
+        src = ROOT / "samples" / "seeds"
     results = bench_shapes(bench_sentences(src, min(sentences, 20_000)), settings,
                            size_bytes=int(size_mb * 1_000_000), n_record=sentences, stage=stage)
     table = Table(title=f"repair bench segment ({stage}, {src.name}): {size_mb:g} MB of text, "
@@ -583,8 +584,8 @@ def train_rewriter_cmd(
 ) -> None:
     """Train the span rewriter (resumable; Ctrl-C saves a checkpoint), calibrate its keep
     margin on held-out spans, and print its learning curve."""
+    from repair.eval.heldout import write_calibration
     from repair.jobs import load_aliases
-    from repair.rewrite.heldout import write_calibration
     from repair.train.rewriter import export_checkpoint, load_train_settings, train_rewriter
     from repair.train.rewriter_io import write_card
 
@@ -634,10 +635,10 @@ def bench_rewrite_cmd(
     config: ConfigOpt = None,
 ) -> None:
     """Spans per second of the rewriter alone at batch 1 and batched, on this machine."""
-    from repair.bench import bench_rewrite
     from repair.errors import ConfigError
+    from repair.eval.bench import bench_rewrite
+    from repair.eval.heldout import EVAL_SEED, heldout_spans
     from repair.jobs import load_aliases
-    from repair.rewrite.heldout import EVAL_SEED, heldout_spans
     from repair.rewrite.model import load_rewriter
 
     settings = _settings(config, **{"rewrite.model": _abs(model)})
@@ -668,8 +669,8 @@ def bench_run_cmd(
     text (the sample articles repeated) and on clean corpus sentences; start-up excluded."""
     import tempfile
 
-    from repair.bench import bench_run, corpus_as_jsonl, repeated_articles
     from repair.config import ROOT
+    from repair.eval.bench import bench_run, corpus_as_jsonl, repeated_articles
 
     settings = _settings(config, **{"rewrite.model": _abs(model)})
     rows = []
@@ -709,7 +710,7 @@ def _finetune_config(config: Path | None) -> Path:
 
 
 def _register_finetuned(report, kind: str = "rewriter") -> None:
-    from repair.registry import ModelEntry, register
+    from repair.train.registry import ModelEntry, register
 
     register(ModelEntry(name=Path(report.out_dir).name, kind=kind, path=report.out_dir,
                         parent=report.parent, metrics={"before": report.before,
@@ -736,9 +737,9 @@ def finetune_cmd(
 ) -> None:
     """Fine-tune a rewriter on the queue's accepted and edited items; before/after figures."""
     from repair.config import load_section
-    from repair.export import reviewed_rows
     from repair.jobs import load_aliases
     from repair.review import Queue
+    from repair.review.export import reviewed_rows
     from repair.train.finetune import FinetuneSettings, finetune
 
     ft = load_section(_finetune_config(config), "finetune", FinetuneSettings, ("corpus",))
@@ -794,7 +795,7 @@ def finetune_demo_cmd(
 @models_app.command("list")
 def models_list_cmd(config: ConfigOpt = None) -> None:
     """The registered models, what each was trained from, and which the config uses."""
-    from repair.registry import list_models
+    from repair.train.registry import list_models
 
     settings = _settings(config)
     rows = list_models({"detector": settings.detect.model, "rewriter": settings.rewrite.model})

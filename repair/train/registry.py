@@ -13,11 +13,11 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from repair import ROOT
 from repair.errors import ConfigError
 
 __all__ = ["ModelEntry", "register", "list_models", "REGISTRY"]
 
-ROOT = Path(__file__).resolve().parent.parent
 REGISTRY = ROOT / "models" / "registry.json"  # VI_REPAIR_REGISTRY points elsewhere (tests)
 
 

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from repair.errors import QueueError
-from repair.outputs import check_output, check_output_folder, write_atomic
 from repair.review.queue import Item, Queue
+from repair.text.outputs import check_output, check_output_folder, write_atomic
 
 __all__ = ["FORMATS", "STATUSES", "export_queue", "reviewed_rows"]
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from repair.config import Settings
-from repair.segment import split_sentences
 from repair.text import read_documents
+from repair.text.segment import split_sentences
 
 __all__ = ["ShapeResult", "bench_shapes", "shape_files"]
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from repair.errors import InputError
-from repair.segment import split_sentences
+from repair.text.segment import split_sentences
 
 __all__ = [
     "Document",
