@@ -88,22 +88,6 @@ def _record(item: Detection | Proposal) -> dict:
     return rec
 
 
-def _propose_with_memory(dets: list, settings: Settings, aliases: AliasTable,
-                         memory: Memory | None) -> list:
-    """Proposals for one document; sentences the memory of past decisions knows are not sent
-    to the model (the reviewer's text replaces whatever it would say)."""
-    if memory is None or not memory.entries:
-        return list(propose(dets, settings.rewrite, aliases))
-    known = [d.flagged and memory.lookup(d.segment.text) is not None for d in dets]
-    shown = [dataclasses.replace(d, flagged=False) if k else d for d, k in zip(dets, known,
-                                                                                strict=True)]
-    proposals = [
-        dataclasses.replace(p, detection=d) if k else p
-        for p, d, k in zip(propose(shown, settings.rewrite, aliases), dets, known, strict=True)
-    ]
-    return list(memory.apply(proposals))
-
-
 def _batches(inputs: Iterable[str | Path], unit: str, max_segments: int,
              skip: int = 0) -> Iterator[list[tuple[Document, list[Segment]]]]:
     """Whole documents with their segments (after the first ``skip``), grouped until
@@ -122,13 +106,6 @@ def _batches(inputs: Iterable[str | Path], unit: str, max_segments: int,
             batch, n = [], 0
     if batch:
         yield batch
-
-
-def _context(segments: list[Segment]) -> dict[str, tuple[str, str]]:
-    """Each segment's neighbours in its document, shown to reviewers."""
-    texts = [s.text for s in segments]
-    return {s.id: (texts[i - 1] if i else "", texts[i + 1] if i + 1 < len(texts) else "")
-            for i, s in enumerate(segments)}
 
 
 def _count(summary: JobSummary, item: Detection | Proposal, fh) -> None:
@@ -236,7 +213,7 @@ def write_batch(batch: list[tuple[Document, list[Segment]]], items: list, fh,
         for item in doc_items:
             _count(summary, item, fh)
         if queue is not None:
-            summary.queued_new += _queue(queue, doc_items, aliases, segs, doc, settings)
+            summary.queued_new += _queue(queue, doc_items, aliases, doc, settings)
 
 
 def check_job(mode: str, settings: Settings) -> None:
@@ -247,16 +224,14 @@ def check_job(mode: str, settings: Settings) -> None:
         raise ConfigError("--queue-all needs a review queue: pass --queue PATH")
 
 
-def _queue(queue: Queue, items: list, aliases: AliasTable, segments: list[Segment],
-           doc: Document, settings: Settings) -> int:
+def _queue(queue: Queue, items: list[Proposal], aliases: AliasTable, doc: Document,
+           settings: Settings) -> int:
     """Queue one document's proposals; returns how many items were new."""
-    context = _context(segments)
-    n = queue.add(items, aliases.digest, context, doc.path, include_all=settings.queue.all)
+    n = queue.add(items, aliases.digest, doc.path, include_all=settings.queue.all)
     # a name with candidates needs a reviewer even where no proposal changes it
-    named = [p for p in items if isinstance(p, Proposal) and not p.changed
-             and any(s.candidates for s in p.detection.spans)]
+    named = [p for p in items if not p.changed and any(s.candidates for s in p.detection.spans)]
     if named:
-        n += queue.add(named, aliases.digest, context, doc.path, include_unchanged=True)
+        n += queue.add(named, aliases.digest, doc.path, include_unchanged=True)
     return n
 
 
@@ -265,10 +240,9 @@ def _process(state, segments: list[Segment]) -> list[Detection | Proposal]:
     dets = detect(segments, settings.detect, aliases)
     if settings.names.candidates:  # candidates ride on the spans; never applied
         dets = attach_candidates(dets, load_resolver(settings.names), settings.names.top_k)
-    items: list[Detection | Proposal] = list(dets)
     if mode == "run":
-        items = _propose_with_memory(items, settings, aliases, memory)
-    return items
+        return list(propose(dets, settings.rewrite, aliases, memory))
+    return list(dets)
 
 
 _WORKER_STATE: tuple | None = None

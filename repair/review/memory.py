@@ -9,18 +9,17 @@ and edited items before its proposal is kept:
   changes and the differences between the two sentences touch disjoint stretches of text, so
   the reviewer's changes can be replayed onto the new sentence (a three-way merge).
 
-Proposals taken from memory have ``source="memory"`` and ``model="memory:<item id>"``.
+``repair.rewrite.propose`` takes the memory like any other proposer: proposals taken from it have
+``source="memory"`` and ``model="memory:<item id>"``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from repair.review.queue import Queue
 from repair.text import fold_key, nfc
@@ -43,6 +42,10 @@ class MemoryMatch:
     kind: str  # exact, normalised, fuzzy
     similarity: float
     text: str  # the reviewer's text carried over to the query
+
+    @property
+    def item_id(self) -> int:
+        return self.entry.item_id
 
 
 def _norm(text: str) -> str:
@@ -120,27 +123,3 @@ class Memory:
             if merged is not None and merged != text:
                 best = MemoryMatch(e, "fuzzy", round(sim, 4), merged)
         return best
-
-    def apply(self, proposals: Iterable[Any]) -> Iterator[Any]:
-        """Replace the proposal of each flagged segment found in memory."""
-        for p in proposals:
-            det = p.detection
-            match = self.lookup(det.segment.text) if det.flagged and self.entries else None
-            if match is None or match.text == p.text:
-                yield p
-                continue
-            log.info(
-                "%s: %s memory match with item %s", det.segment.id, match.kind, match.entry.item_id
-            )
-            changes: dict[str, Any] = {
-                "text": match.text,
-                "source": "memory",
-                "model": f"memory:{match.entry.item_id}",
-            }
-            names = {f.name for f in dataclasses.fields(p)}
-            if "edit_ratio" in names:
-                sm = difflib.SequenceMatcher(a=det.segment.text, b=match.text, autojunk=False)
-                changes["edit_ratio"] = round(1.0 - sm.ratio(), 4)
-            if "low_confidence" in names:
-                changes["low_confidence"] = match.kind == "fuzzy"
-            yield dataclasses.replace(p, **{k: v for k, v in changes.items() if k in names})

@@ -34,6 +34,7 @@ from repair.review.records import (
     STATUS_OF,
     Decision,
     Item,
+    Proposed,
     categories_column,
     decision_from_row,
     effective,
@@ -105,9 +106,8 @@ class Queue(QueueReader):
 
     def add(
         self,
-        proposals: Iterable[Any],
+        proposals: Iterable[Proposed],
         alias_digest: str,
-        context: dict[str, tuple[str, str]] | None = None,
         doc_path: str | Path = "",
         include_unchanged: bool = False,
         include_all: bool = False,
@@ -124,12 +124,11 @@ class Queue(QueueReader):
         now = self.backend.now()
         for p in proposals:
             flagged_only = include_unchanged and p.detection.flagged
-            if not (getattr(p, "changed", False) or flagged_only or include_all):
+            if not (p.changed or flagged_only or include_all):
                 continue
             seg = p.detection.segment
             if p.source == "memory" and self._decided_segment(seg.id, seg.text):
                 continue
-            before, after = (context or {}).get(seg.id, ("", ""))
             spans = [s.to_dict() for s in p.detection.spans]
             rows.append(
                 (
@@ -138,8 +137,8 @@ class Queue(QueueReader):
                     seg.doc_id,
                     seg.text,
                     p.text,
-                    before,
-                    after,
+                    seg.before,
+                    seg.after,
                     p.detection.score,
                     json.dumps(spans, ensure_ascii=False),
                     p.source,
@@ -409,7 +408,7 @@ def _check_reviewer(reviewer: str) -> None:
         raise QueueError("a reviewer name is required (--reviewer NAME)")
 
 
-def enqueue(proposals: Iterable[Any], settings: QueueSettings, alias_digest: str) -> int:
+def enqueue(proposals: Iterable[Proposed], settings: QueueSettings, alias_digest: str) -> int:
     """Record every proposal that differs from its text as a pending item; idempotent."""
     if settings.path is None:
         return 0

@@ -10,7 +10,9 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
+
+from repair.detect import Detection
 
 __all__ = [
     "ACTIONS",
@@ -18,6 +20,7 @@ __all__ = [
     "ORDERS",
     "Decision",
     "Item",
+    "Proposed",
     "effective",
     "status_of",
     "item_key",
@@ -29,6 +32,26 @@ __all__ = [
 ACTIONS = ("accept", "reject", "edit", "skip", "undo")
 STATUS_OF = {"accept": "accepted", "reject": "rejected", "edit": "edited"}
 ORDERS = ("score", "uncertainty", "document")
+
+
+class Proposed(Protocol):
+    """What the queue takes in: a proposal of the rewrite stage (``repair.rewrite.Proposal``),
+    described here so that the review stage does not depend on the rewriter."""
+
+    @property
+    def detection(self) -> Detection: ...
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def model(self) -> str: ...
+
+    @property
+    def changed(self) -> bool: ...
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from repair.aliases import AliasMatch, AliasTable, load_calque_table
 from repair.detect import Detection
+from repair.rewrite.recall import Recall, propose_with_memory
 
 __all__ = ["RewriteSettings", "Proposal", "SpanEdit", "propose", "edit_ratio", "ALIAS_MODEL",
            "SOURCES", "fixed_matches", "fixed_table", "apply_fixed", "model_spans"]
@@ -66,7 +67,7 @@ class SpanEdit:
 class Proposal:
     detection: Detection
     text: str  # the proposed sentence; equal to the segment text where nothing should change
-    source: str  # one of SOURCES (or "memory", set by the review memory)
+    source: str  # one of SOURCES, or "memory" (a reviewer's text: repair.rewrite.recall)
     model: str
     edit_ratio: float
     low_confidence: bool
@@ -147,9 +148,17 @@ def _fixed(det: Detection, settings: RewriteSettings, table: AliasTable,
 
 
 def propose(
-    detections: Iterable[Detection], settings: RewriteSettings, aliases: AliasTable
+    detections: Iterable[Detection], settings: RewriteSettings, aliases: AliasTable,
+    memory: Recall | None = None,
 ) -> Iterator[Proposal]:
-    """One proposal per detection: flagged segments are repaired, others left as they are."""
+    """One proposal per detection: flagged segments are repaired, others left as they are;
+    with a ``memory`` of past decisions, a flagged sentence it knows takes the reviewer's text
+    (source ``memory``) and is not sent to the rewriter."""
+    if memory is not None:
+        yield from propose_with_memory(
+            list(detections), memory, lambda rest: propose(rest, settings, aliases),
+            lambda: _unchanged_model(settings))
+        return
     table = fixed_table(settings, aliases)
     if not settings.model:
         for det in detections:
@@ -159,6 +168,13 @@ def propose(
                 yield Proposal(det, det.segment.text, "unchanged", ALIAS_MODEL, 0.0, False)
         return
     yield from _propose_with_model(list(detections), settings, table)
+
+
+def _unchanged_model(settings: RewriteSettings) -> str:
+    """The model name an unflagged segment's proposal carries."""
+    from repair.rewrite.model import load_rewriter
+
+    return load_rewriter(str(settings.model)).version if settings.model else ALIAS_MODEL
 
 
 def model_spans(det: Detection, prot) -> list[tuple[int, int, str]]:

@@ -59,6 +59,8 @@ class Segment:
     end: int
     index: int
     fields: Mapping[str, Any] = field(default_factory=dict)
+    before: str = ""  # the neighbouring sentences in the document, shown to reviewers
+    after: str = ""
 
 
 # --------------------------------------------------------------------------- normalisation
@@ -331,8 +333,11 @@ def segment_documents(docs: Iterable[Document], unit: str = "document") -> Itera
         if unit == "sentence":
             yield Segment(doc.id, doc.id, nfc(doc.text.strip()), 0, len(doc.text), 0, doc.fields)
             continue
-        for n, (a, b) in enumerate(split_sentences(doc.text)):
-            yield Segment(f"{doc.id}#{n}", doc.id, nfc(doc.text[a:b]), a, b, n, doc.fields)
+        bounds = split_sentences(doc.text)
+        texts = [nfc(doc.text[a:b]) for a, b in bounds]
+        for n, (a, b) in enumerate(bounds):
+            yield Segment(f"{doc.id}#{n}", doc.id, texts[n], a, b, n, doc.fields,
+                          texts[n - 1] if n else "", texts[n + 1] if n + 1 < len(texts) else "")
 
 
 def corpus_sentences(
