@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,15 +16,17 @@ from typing import Any
 import yaml
 
 from repair import ROOT, project_path
+from repair.aliases import AliasTable, load_alias_tables
 from repair.detect import DetectSettings
 from repair.errors import ConfigError
-from repair.eval.evaluate import EvalSettings
+from repair.eval.settings import EvalSettings
 from repair.names import NamesSettings
 from repair.review import QueueSettings
 from repair.rewrite import RewriteSettings
+from repair.text.outputs import save_settings, settings_dict
 
-__all__ = ["ROOT", "Settings", "load_settings", "load_section", "save_settings", "project_path",
-           "settings_dict"]
+__all__ = ["ROOT", "Settings", "load_settings", "load_section", "load_aliases", "save_settings",
+           "project_path", "settings_dict"]
 
 DEFAULT_CONFIG = ROOT / "configs" / "run.yaml"
 
@@ -149,26 +151,6 @@ def load_section(
     return _build(cls, values, str(cfg), ROOT, (section,))
 
 
-def _plain(obj: Any) -> Any:
-    if dataclasses.is_dataclass(obj):
-        return {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
-    if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
-    if isinstance(obj, Mapping):
-        return {k: _plain(v) for k, v in obj.items()}
-    return obj
-
-
-def settings_dict(settings: Any) -> dict:
-    """Settings as plain data (what ``save_settings`` writes)."""
-    return _plain(settings)
-
-
-def save_settings(settings: Any, path: str | Path, extra: Mapping[str, Any] | None = None) -> None:
-    """Write the resolved settings as YAML (beside every model and output)."""
-    data = _plain(settings)
-    if extra:
-        data = {**data, **extra}
-    Path(path).write_text(
-        yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
-    )
+def load_aliases(settings: Settings, extra: Sequence[str | Path] = ()) -> AliasTable:
+    """The default alias tables from the config plus any given on the command line."""
+    return load_alias_tables([*settings.aliases, *extra])

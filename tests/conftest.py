@@ -18,7 +18,7 @@ def settings():
 
 @pytest.fixture(scope="session")
 def aliases(settings):
-    from repair.jobs import load_aliases
+    from repair.config import load_aliases
 
     return load_aliases(settings)
 

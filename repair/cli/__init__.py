@@ -196,9 +196,9 @@ def eval_cmd(
     ] = False,
 ) -> None:
     """Measure detection and proposals on a labelled file and held-out clean text."""
+    from repair.config import load_aliases
     from repair.errors import ConfigError
     from repair.eval.evaluate import evaluate
-    from repair.jobs import load_aliases
 
     settings = _settings(config, **{"detect.model": _abs(model), "eval.clean_n": clean_n,
                                     "rewrite.model": _abs(rewriter),
@@ -260,7 +260,7 @@ ItemArg = Annotated[int, typer.Argument(help="item id")]
 
 
 def _queue(path: str, config: Path | None = None, aliases: list[Path] | None = None):
-    from repair.jobs import load_aliases
+    from repair.config import load_aliases
     from repair.review import Queue
 
     settings = _settings(config)
@@ -502,8 +502,7 @@ def train_detector_cmd(
     run_config: Annotated[Path | None, typer.Option(help="run YAML (rules, aliases)")] = None,
 ) -> None:
     """Train the artifact detector on synthetic artifacts over the clean corpus."""
-    from repair.config import load_section
-    from repair.jobs import load_aliases
+    from repair.config import load_aliases, load_section
     from repair.train.detector import DetectorTrainSettings, train_and_describe
 
     settings = load_section(config, "train", DetectorTrainSettings, ("corpus", "out"),
@@ -525,8 +524,8 @@ def bench_detect_cmd(
     config: ConfigOpt = None,
 ) -> None:
     """Sentences per second and peak memory of the whole detector on this machine."""
+    from repair.config import load_aliases
     from repair.eval.bench import bench_detect, bench_sentences
-    from repair.jobs import load_aliases
 
     settings = _settings(config)
     src = source or (Path(settings.eval.clean) if settings.eval.clean else None)
@@ -584,24 +583,25 @@ def train_rewriter_cmd(
 ) -> None:
     """Train the span rewriter (resumable; Ctrl-C saves a checkpoint), calibrate its keep
     margin on held-out spans, and print its learning curve."""
+    from repair.config import load_aliases
     from repair.eval.heldout import write_calibration
-    from repair.jobs import load_aliases
     from repair.train.rewriter import export_checkpoint, load_train_settings, train_rewriter
     from repair.train.rewriter_io import write_card
 
     logging.getLogger("repair").setLevel(logging.INFO)
     st = load_train_settings(config, init=_abs(init))
+    settings = _settings(None)
     if export:
         out, finished, curve = export_checkpoint(st), True, None
     else:
-        result = train_rewriter(st, resume=resume)
+        result = train_rewriter(st, resume=resume, detect_settings=settings.detect,
+                                aliases=load_aliases(settings))
         out, finished, curve = Path(result.out_dir), result.finished, result.curve
         state = "finished" if finished else "stopped (resume with --resume)"
         console.print(f"{state}: {result.steps} steps, {result.seconds / 60:.1f} min, "
                       f"loss {result.final_loss:.3f}")
     if not finished:
         return
-    settings = _settings(None)
     meta = write_calibration(out, settings, load_aliases(settings), calibrate)
     write_card(out)
     console.print(f"{out}: keep margin {meta['keep_margin']} nats "
@@ -635,10 +635,10 @@ def bench_rewrite_cmd(
     config: ConfigOpt = None,
 ) -> None:
     """Spans per second of the rewriter alone at batch 1 and batched, on this machine."""
+    from repair.config import load_aliases
     from repair.errors import ConfigError
     from repair.eval.bench import bench_rewrite
     from repair.eval.heldout import EVAL_SEED, heldout_spans
-    from repair.jobs import load_aliases
     from repair.rewrite.model import load_rewriter
 
     settings = _settings(config, **{"rewrite.model": _abs(model)})
@@ -736,8 +736,7 @@ def finetune_cmd(
     config: Annotated[Path | None, typer.Option(help="fine-tuning YAML")] = None,
 ) -> None:
     """Fine-tune a rewriter on the queue's accepted and edited items; before/after figures."""
-    from repair.config import load_section
-    from repair.jobs import load_aliases
+    from repair.config import load_aliases, load_section
     from repair.review import Queue
     from repair.review.export import reviewed_rows
     from repair.train.finetune import FinetuneSettings, finetune
@@ -773,8 +772,7 @@ def finetune_demo_cmd(
     config: Annotated[Path | None, typer.Option(help="fine-tuning YAML")] = None,
 ) -> None:
     """Simulate reviewers correcting a new calque, fine-tune, and measure before and after."""
-    from repair.config import load_section
-    from repair.jobs import load_aliases
+    from repair.config import load_aliases, load_section
     from repair.train.finetune import FinetuneSettings
     from repair.train.finetune_demo import DemoSettings, run_demo
 
@@ -865,7 +863,7 @@ def names_eval(
 ) -> None:
     """Top-1 / top-5 of the resolver on a labelled list of renderings; with --clean-n, what
     candidates do on clean text (they must never end up in a proposal)."""
-    from repair.jobs import load_aliases
+    from repair.config import load_aliases
     from repair.names import evaluate_list
 
     settings = _settings(config, aliases=[] if no_default_aliases else None)
@@ -999,7 +997,7 @@ def queue_race_cmd(
             if q.items():
                 raise QueueError("--items fills a new queue; this one has items", q.location)
         t0 = time.perf_counter()
-        queued = fill(location, items)
+        queued = fill(location, items, _settings(None))
         typer.echo(f"filled {queued} items in {time.perf_counter() - t0:.1f} s")
     result = race(location, reviewers, think_ms / 1000)
     with Queue(location) as q:

@@ -10,26 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from repair.aliases import AliasTable
 from repair.detect import detect, effective_threshold
 from repair.errors import InputError
+from repair.eval.settings import EvalSettings, RunSettings
 from repair.rewrite import propose
 from repair.text import Segment, corpus_sentences, read_documents, segment_documents
 
-if TYPE_CHECKING:
-    from repair.config import Settings
-
 __all__ = ["EvalSettings", "EvalReport", "evaluate", "roc_auc", "clean_false_positives"]
-
-
-@dataclass(frozen=True)
-class EvalSettings:
-    # Held-out clean sentences (never used in training) for the false-positive rate.
-    clean: str | None = "../shared/data/corpus/dev.jsonl.gz"
-    clean_n: int = 5000
-    gold: str | None = "../shared/data/seed_dev.jsonl"  # the default labelled file
 
 
 def roc_auc(scores_pos: Sequence[float], scores_neg: Sequence[float]) -> float:
@@ -90,7 +79,7 @@ def _alias_covered(s: str, aliases: AliasTable) -> bool:
 
 
 def clean_false_positives(
-    path: str | Path, n: int, settings: Settings, aliases: AliasTable
+    path: str | Path, n: int, settings: RunSettings, aliases: AliasTable
 ) -> tuple[int, int]:
     """(flagged, total) over the first ``n`` sentences of a clean corpus file."""
     texts = corpus_sentences(path, limit=n)
@@ -98,7 +87,7 @@ def clean_false_positives(
     return sum(d.flagged for d in detect(segs, settings.detect, aliases)), len(segs)
 
 
-def evaluate(gold: str | Path, settings: Settings, aliases: AliasTable) -> EvalReport:
+def evaluate(gold: str | Path, settings: RunSettings, aliases: AliasTable) -> EvalReport:
     """Run the pipeline on a gold file (and the detector on held-out clean text) and measure
     detection and proposals."""
     from repair.rewrite.model import with_learned_patterns

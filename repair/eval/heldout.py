@@ -23,7 +23,7 @@ from repair.aliases import AliasTable, canonicalize
 from repair.text import corpus_sentences
 
 if TYPE_CHECKING:
-    from repair.config import Settings
+    from repair.eval.settings import RunSettings
     from repair.rewrite.model import SpanRewriter
     from repair.train.rewriter_data import SpanExample
 
@@ -144,7 +144,7 @@ class SyntheticReport:
 def evaluate_synthetic(
     corpus: str | Path,
     n: int,
-    settings: Settings,
+    settings: RunSettings,
     aliases: AliasTable,
     *,
     seed: int = EVAL_SEED,
@@ -201,7 +201,7 @@ def evaluate_synthetic(
     return rep
 
 
-def heldout_spans(rw: SpanRewriter, n: int, seed: int, settings: Settings,
+def heldout_spans(rw: SpanRewriter, n: int, seed: int, settings: RunSettings,
                   aliases: AliasTable, skip: int = 0) -> list[SpanExample]:
     """``n`` span examples from dev articles, windows cut as the model was trained."""
     from repair.train.rewriter import RewriterTrainSettings, heldout_examples
@@ -211,7 +211,7 @@ def heldout_spans(rw: SpanRewriter, n: int, seed: int, settings: Settings,
     return heldout_examples(st, n, seed, settings.detect, aliases, skip)
 
 
-def write_calibration(model_dir: str | Path, settings: Settings, aliases: AliasTable,
+def write_calibration(model_dir: str | Path, settings: RunSettings, aliases: AliasTable,
                       n: int = 1500, target_keep: float = 0.98) -> dict:
     """Calibrate the keep margin of the model in ``model_dir`` on dev spans the evaluation
     does not use, and record it in ``rewriter.json`` beside the model."""

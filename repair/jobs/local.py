@@ -18,8 +18,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from repair.aliases import AliasTable, load_alias_tables
-from repair.config import Settings, save_settings
+from repair.aliases import AliasTable
+from repair.config import Settings, load_aliases, save_settings
 from repair.detect import Detection, detect
 from repair.errors import ConfigError, OutputError
 from repair.jobs.progress import Meter, Progress, count_documents, job_key
@@ -32,7 +32,7 @@ from repair.rewrite.model import with_learned_patterns
 from repair.text import Document, Segment, read_documents, segment_documents
 from repair.text.outputs import check_output, same_file
 
-__all__ = ["JobSummary", "run_job", "load_aliases", "check_job", "write_batch"]
+__all__ = ["JobSummary", "run_job", "check_job", "write_batch"]
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +54,6 @@ class JobSummary:
     @property
     def segments_per_second(self) -> float:
         return self.segments / self.seconds if self.seconds else 0.0
-
-
-def load_aliases(settings: Settings, extra: Sequence[str | Path] = ()) -> AliasTable:
-    """The default alias tables from the config plus any given on the command line."""
-    return load_alias_tables([*settings.aliases, *extra])
 
 
 def _record(item: Detection | Proposal) -> dict:

@@ -20,9 +20,9 @@ import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from repair.config import Settings, save_settings
+from repair.config import Settings, load_aliases, save_settings
 from repair.errors import RepairError
-from repair.jobs.local import JobSummary, check_job, load_aliases, write_batch
+from repair.jobs.local import JobSummary, check_job, write_batch
 from repair.review import Queue
 from repair.review.memory import Memory
 from repair.rewrite.model import with_learned_patterns

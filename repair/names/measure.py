@@ -16,7 +16,7 @@ from repair.rewrite import propose
 from repair.text import Segment, corpus_sentences
 
 if TYPE_CHECKING:
-    from repair.config import Settings
+    from repair.eval.settings import RunSettings
 
 __all__ = ["CleanReport", "clean_candidates"]
 
@@ -39,7 +39,7 @@ class CleanReport:
 
 
 def clean_candidates(
-    path: str | Path, n: int, settings: Settings, aliases: AliasTable
+    path: str | Path, n: int, settings: RunSettings, aliases: AliasTable
 ) -> CleanReport:
     texts = corpus_sentences(path, limit=n)
     segs = [Segment(str(i), "clean", t, 0, len(t), i) for i, t in enumerate(texts)]

@@ -101,15 +101,14 @@ def problems(q: Queue, result: RaceResult) -> list[str]:
     return out
 
 
-def fill(location: str, n: int) -> int:
+def fill(location: str, n: int, settings) -> int:
     """Put ``n`` items in the (new) queue at ``location``: one sentence each, every one with
-    a known alias variant, through the real batch job; how many were queued."""
+    a known alias variant, through the real batch job under the run ``settings``; how many
+    were queued."""
     from dataclasses import replace
 
-    from repair.config import load_settings
     from repair.jobs import run_job
 
-    settings = load_settings()
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "race.jsonl"
         lines = [

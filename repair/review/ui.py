@@ -161,8 +161,7 @@ def review_widget(
 ) -> ReviewWidget:
     """Open ``queue`` as ``reviewer`` and build the review widget (display ``.box``)."""
     if aliases is None:
-        from repair.config import load_settings
-        from repair.jobs import load_aliases
+        from repair.config import load_aliases, load_settings
 
         aliases = load_aliases(load_settings())
     session = ReviewSession(

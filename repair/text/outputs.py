@@ -3,19 +3,27 @@ through a temporary file beside the target so that no half-written output is eve
 
 ``os.replace`` onto a symbolic link, a FIFO or a device replaces that entry with a regular
 file (as root, ``--out /dev/null`` would destroy the device), so such paths are refused before
-any work starts rather than at the end.
+any work starts rather than at the end. Every model and output gets its resolved settings
+beside it (``save_settings``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from repair.errors import OutputError
 
-__all__ = ["check_output", "check_output_folder", "same_file", "write_atomic"]
+__all__ = [
+    "check_output", "check_output_folder", "same_file", "write_atomic", "save_settings",
+    "settings_dict",
+]
 
 _KINDS = (
     (stat.S_ISLNK, "a symbolic link"),
@@ -143,3 +151,28 @@ def write_atomic(target: str | Path, data: bytes, *, option: str = "--out") -> N
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _plain(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj):
+        return {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, Mapping):
+        return {k: _plain(v) for k, v in obj.items()}
+    return obj
+
+
+def settings_dict(settings: Any) -> dict:
+    """Settings as plain data (what ``save_settings`` writes)."""
+    return _plain(settings)
+
+
+def save_settings(settings: Any, path: str | Path, extra: Mapping[str, Any] | None = None) -> None:
+    """Write the resolved settings as YAML (beside every model and output)."""
+    data = _plain(settings)
+    if extra:
+        data = {**data, **extra}
+    Path(path).write_text(
+        yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )

@@ -28,8 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from repair.config import project_path, save_settings
+from repair import project_path
 from repair.errors import ConfigError, InputError
+from repair.text.outputs import save_settings
 from repair.train.rewriter_data import SpanExample, SpanStream, collate, detector_negatives
 from repair.train.rewriter_io import (
     export_checkpoint,
@@ -236,11 +237,14 @@ def _tokenizer(st: RewriterTrainSettings, sentences: list[str], resume: bool):
 
 
 def train_rewriter(
-    st: RewriterTrainSettings, *, resume: bool = False, stop_at: int | None = None
+    st: RewriterTrainSettings, *, resume: bool = False, stop_at: int | None = None,
+    detect_settings=None, aliases=None,
 ) -> TrainResult:
     """Train (or resume, or warm-start) the span rewriter; export it to ``st.out_dir``.
 
-    ``stop_at`` stops at that step with a checkpoint, as an interruption would.
+    ``stop_at`` stops at that step with a checkpoint, as an interruption would. The detector
+    (``detect_settings``, ``aliases``: the run's) gives the keep examples on clean sentences
+    (``negative_sentences``).
     """
     import torch
     from tqdm import tqdm
@@ -263,7 +267,7 @@ def train_rewriter(
         raise InputError(f"no sentences of <= {st.max_words} words", project_path(st.corpus))
     tok = _tokenizer(st, sentences, resume)
     save_settings(st, run_dir / "train_config.yaml")
-    negatives = _negatives(st, sentences)
+    negatives = _negatives(st, sentences, detect_settings, aliases)
     log.info("%d sentences, %d detector spans for keep examples", len(sentences),
              len(negatives))
 
@@ -383,20 +387,18 @@ def train_rewriter(
     return TrainResult(str(out_dir), step, seconds, ema, finished, tuple(curve))
 
 
-def _negatives(st: RewriterTrainSettings, sentences: list[str]) -> list:
+def _negatives(st: RewriterTrainSettings, sentences: list[str], detect_settings,
+               aliases) -> list:
     """Detector spans on clean training sentences (cached in the run directory)."""
     if st.negative_sentences <= 0:
         return []
     cache = project_path(st.run_dir) / "negatives.jsonl"
     if cache.exists():
         return [tuple(json.loads(line)) for line in cache.read_text("utf-8").splitlines()]
-    from repair.config import load_settings
-    from repair.jobs import load_aliases
-
-    settings = load_settings()
+    if detect_settings is None:
+        raise ConfigError("negative_sentences needs the run's detector settings and aliases")
     # the last sentences of the corpus: the stream reaches them last
-    out = detector_negatives(sentences[-st.negative_sentences:], settings.detect,
-                             load_aliases(settings))
+    out = detector_negatives(sentences[-st.negative_sentences:], detect_settings, aliases)
     cache.write_text("".join(json.dumps(list(x), ensure_ascii=False) + "\n" for x in out),
                      encoding="utf-8")
     return out

@@ -15,8 +15,9 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from repair.config import project_path, save_settings
+from repair import project_path
 from repair.errors import InputError
+from repair.text.outputs import save_settings
 
 if TYPE_CHECKING:
     from repair.train.rewriter import RewriterTrainSettings
