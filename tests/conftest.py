@@ -9,6 +9,45 @@ SHARED = ROOT.parent / "shared" / "data"
 SAMPLES = ROOT / "samples" / "seeds"
 
 
+def run_cli(*args) -> int:
+    """Run ``repair ARGS...`` through Typer's ``CliRunner``; its output goes on to this
+    process's stdout and stderr (``capsys`` reads it); returns the exit code."""
+    import sys
+
+    from typer.testing import CliRunner
+
+    from repair.cli import app
+
+    result = CliRunner().invoke(app, [str(a) for a in args], prog_name="repair")
+    sys.stdout.write(result.stdout)
+    sys.stderr.write(result.stderr)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code
+
+
+def run_main(*args) -> int:
+    """Run ``repair ARGS...`` through the installed entry point (``repair.cli.main``: usage
+    errors as click prints them, signals); returns the exit code."""
+    import sys
+
+    from repair.cli import main
+
+    argv = sys.argv
+    sys.argv = ["repair", *map(str, args)]
+    try:
+        main()
+        return 0
+    except SystemExit as exc:
+        return exc.code or 0
+    finally:
+        sys.argv = argv
+
+
+def read_jsonl(path):
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()]
+
+
 @pytest.fixture(scope="session")
 def settings():
     from repair.config import load_settings

@@ -1,31 +1,10 @@
 """The command line end to end, on the sample articles."""
 
-import json
 import sqlite3
-import sys
 
 import pytest
 
-from repair.cli import main
-
-from .conftest import SAMPLES, SHARED
-
-
-def run_cli(*args):
-    argv = sys.argv
-    sys.argv = ["repair", *map(str, args)]
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    finally:
-        sys.argv = argv
-    return code
-
-
-def read_jsonl(path):
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+from .conftest import SAMPLES, SHARED, read_jsonl, run_cli
 
 
 def test_run_on_sample_articles(tmp_path):

@@ -178,7 +178,7 @@ def test_train_detector_command_writes_a_measured_model_card(tmp_path):
     corpus = SHARED / "corpus" / "dev.jsonl.gz"
     if not corpus.exists():
         pytest.skip("shared corpus not available")
-    from .test_cli import run_cli
+    from .conftest import run_cli
 
     small = tmp_path / "corpus.jsonl.gz"
     with gzip.open(corpus, "rt", encoding="utf-8") as src, gzip.open(small, "wt") as dst:

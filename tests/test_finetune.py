@@ -97,7 +97,7 @@ def test_whole_loop_on_a_tiny_model(tmp_path, tiny_rewriter, settings, aliases,
     assert (model / "finetune_data" / "dataset_dict.json").exists()
 
     # the same queue through the CLI, registered in a registry of its own
-    from .test_cli import run_cli
+    from .conftest import run_cli
 
     registry = tmp_path / "registry.json"
     monkeypatch.setenv("VI_REPAIR_REGISTRY", str(registry))

@@ -5,8 +5,7 @@ import sqlite3
 
 import pytest
 
-from .conftest import SAMPLES, SHARED
-from .test_cli import run_cli
+from .conftest import SAMPLES, SHARED, run_cli
 
 ray = pytest.importorskip("ray")
 
@@ -39,7 +38,7 @@ def test_ray_engine_equals_the_local_engine(tmp_path, local_ray, tiny_rewriter, 
     outs = {}
     for engine in ("local", "ray"):
         out, q = tmp_path / f"{engine}.jsonl", tmp_path / f"{engine}.db"
-        assert run_cli("run", *inputs, "--out", out, "--queue", q, "--model", tiny_rewriter,
+        assert run_cli("run", *inputs, "--out", out, "--queue", q, "--rewriter", tiny_rewriter,
                        "--engine", engine) == 0
         outs[engine] = (out.read_bytes(), _items(q))
     assert outs["ray"] == outs["local"]

@@ -12,8 +12,7 @@ import time
 
 import pytest
 
-from .conftest import ROOT, SAMPLES
-from .test_cli import run_cli
+from .conftest import ROOT, SAMPLES, run_cli
 
 ITEM_COLUMNS = "id, segment_id, doc_id, text, proposal, source, model, status, start, \"end\""
 
@@ -79,7 +78,7 @@ def test_two_workers_give_the_same_output(tmp_path, many_docs, tiny_rewriter):
     outs = []
     for w in (1, 2):
         out = tmp_path / f"w{w}.jsonl"
-        assert run_cli("run", many_docs, "--out", out, "--model", tiny_rewriter, "--workers", w,
+        assert run_cli("run", many_docs, "--out", out, "--rewriter", tiny_rewriter, "--workers", w,
                        "--batch-segments", "300") == 0
         outs.append(out.read_bytes())
     assert outs[0] == outs[1] and outs[0].count(b"\n") == 40 * 87

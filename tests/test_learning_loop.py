@@ -1,5 +1,5 @@
 """Learning from reviewers through the command line only: run with --queue-all, review next /
-edit / accept, finetune, then run --model NEW, which flags the learned phrase on unseen text.
+edit / accept, finetune, then run --rewriter NEW, which flags the learned phrase on unseen text.
 A tiny model in a fixture; one of the edits is to a sentence the detector did not flag."""
 
 import gzip
@@ -7,8 +7,7 @@ import json
 
 import pytest
 
-from .conftest import SHARED
-from .test_cli import read_jsonl, run_cli
+from .conftest import SHARED, read_jsonl, run_cli
 
 torch = pytest.importorskip("torch")
 
@@ -49,7 +48,7 @@ def test_reviewers_teach_a_calque_the_detector_did_not_know(
     queue = tmp_path / "q.db"
     # 1. every segment is queued, flagged or not
     assert run_cli("run", docs, "--out", tmp_path / "o.jsonl", "--queue", queue, "--queue-all",
-                   "--model", tiny_rewriter) == 0
+                   "--rewriter", tiny_rewriter) == 0
     recs = read_jsonl(tmp_path / "o.jsonl")
     assert len(recs) == 14
     unflagged_pattern = [r for r in recs if r["text"] in clean_of and not r["flagged"]]
@@ -87,12 +86,12 @@ def test_reviewers_teach_a_calque_the_detector_did_not_know(
     # 4. the new directory flags the phrase on unseen text, with no config edited
     held = _article(tmp_path / "held.txt", [s.replace(CORRECT, CALQUE)
                                             for s in pattern_sentences[7:]])
-    assert run_cli("run", held, "--out", tmp_path / "h.jsonl", "--model", new) == 0
+    assert run_cli("run", held, "--out", tmp_path / "h.jsonl", "--rewriter", new) == 0
     for r in read_jsonl(tmp_path / "h.jsonl"):
         assert r["flagged"] and any(s["category"] == "calque" and "quốc gia" in s["text"]
                                     for s in r["spans"])
         assert r["model"].startswith("new-model")
-    assert run_cli("run", held, "--out", tmp_path / "b.jsonl", "--model", tiny_rewriter) == 0
+    assert run_cli("run", held, "--out", tmp_path / "b.jsonl", "--rewriter", tiny_rewriter) == 0
     assert not any(s["category"] == "calque" and "quốc gia" in s["text"]
                    for r in read_jsonl(tmp_path / "b.jsonl") for s in r["spans"])
     # 5. lineage

@@ -20,8 +20,7 @@ from repair.names import (
 from repair.names.hanviet import toneless
 from repair.text import fold_key
 
-from .conftest import ROOT, SHARED
-from .test_cli import read_jsonl, run_cli
+from .conftest import ROOT, SHARED, read_jsonl, run_cli
 
 HANVIET = SHARED / "lexicon" / "hanviet" / "hanviet.csv"
 LABELLED = ROOT / "tests" / "data" / "names" / "vi_pinyin_names.tsv"

@@ -10,7 +10,7 @@ from repair.names import NamesSettings, load_resolver
 from repair.names.review import attach_candidates, candidate_text, candidates_html
 from repair.text import Segment
 
-from .test_cli import read_jsonl, run_cli
+from .conftest import read_jsonl, run_cli
 
 RUAN = "Trong chuyến thăm của Thủ tướng Việt Ruan Chunfu, hai bên đã ký công hàm."
 KOREAN = "Bà Kim Young Ae từng chia sẻ bản thân có niềm đam mê diễn xuất rất lớn."

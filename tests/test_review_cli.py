@@ -3,9 +3,8 @@ apply and aliases suggest, end to end on the sample articles."""
 
 import json
 
-from .conftest import SAMPLES
+from .conftest import SAMPLES, run_cli
 from .review_support import queue_path, samples_db  # noqa: F401  (fixtures)
-from .test_cli import run_cli
 
 
 def cli(capsys, *args):

@@ -1,11 +1,10 @@
-"""The span rewriter through the command line and the job: `--model DIR`, eval, bench, train."""
+"""The span rewriter through the command line and the job: `--rewriter DIR`, eval, bench, train."""
 
 import json
 
 import pytest
 
-from .conftest import SAMPLES, SHARED, tiny_train_settings
-from .test_cli import read_jsonl, run_cli
+from .conftest import SAMPLES, SHARED, read_jsonl, run_cli, tiny_train_settings
 
 torch = pytest.importorskip("torch")
 torch.set_num_threads(1)
@@ -39,10 +38,20 @@ def test_run_with_a_model_keeps_entity_constraints(tmp_path, tiny_rewriter, alia
     assert sum(summary.sources.values()) == sum(r["flagged"] for r in recs)
 
 
-def test_cli_run_model_option(tmp_path, tiny_rewriter):
+def test_cli_run_rewriter_option(tmp_path, tiny_rewriter):
+    out = tmp_path / "o.jsonl"
+    assert run_cli("run", SAMPLES / "003_27299c1e82e8ec36.txt", "--out", out, "--rewriter",
+                   tiny_rewriter) == 0
+    assert any(r["model"].startswith(tiny_rewriter.name) for r in read_jsonl(out))
+
+
+def test_cli_model_is_a_deprecated_spelling(tmp_path, tiny_rewriter, capsys):
+    """--model still works where it used to (the rewriter in run and bench, the detector in
+    eval), with a warning naming the option to use."""
     out = tmp_path / "o.jsonl"
     assert run_cli("run", SAMPLES / "003_27299c1e82e8ec36.txt", "--out", out, "--model",
                    tiny_rewriter) == 0
+    assert "use --rewriter" in capsys.readouterr().err
     assert any(r["model"].startswith(tiny_rewriter.name) for r in read_jsonl(out))
 
 

@@ -13,8 +13,8 @@ from repair.review.export import export_queue
 from repair.review.stats import queue_stats
 from repair.text import read_documents
 
+from .conftest import read_jsonl, run_cli
 from .review_support import queue_path, samples_db  # noqa: F401  (fixtures)
-from .test_cli import read_jsonl, run_cli
 
 HEADER = "canonical\ttype\tvariants\tcontext\n"
 

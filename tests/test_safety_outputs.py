@@ -11,9 +11,8 @@ import time
 
 import pytest
 
-from .conftest import ROOT, SHARED
+from .conftest import ROOT, SHARED, run_cli, run_main
 from .review_support import queue_path, samples_db  # noqa: F401  (fixtures)
-from .test_cli import run_cli
 
 RECORDS = [
     {"id": "a", "text": "Ông Ruan Chunfu phát biểu tại Hà Nội."},
@@ -172,6 +171,6 @@ def test_interrupted_job_exits_non_zero_and_leaves_no_partial_file(tmp_path, sig
 @pytest.mark.parametrize("args", [["detect", "--bogus"], ["detect", "x.txt", "--out", "o.jsonl",
                                                           "--unit", "para"]])
 def test_usage_errors_exit_2_with_a_message(args, capsys):
-    assert run_cli(*args) == 2
+    assert run_main(*args) == 2
     err = capsys.readouterr().err
     assert "Error:" in err and "Traceback" not in err

@@ -10,15 +10,23 @@ import json
 import platform
 import resource
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from repair import ROOT
 from repair.aliases import AliasTable
 from repair.detect import DetectSettings, detect
+from repair.errors import ConfigError
+from repair.eval.settings import RunSettings
 from repair.text import Segment, read_documents, segment_documents
 
-__all__ = ["bench_detect", "bench_rewrite", "bench_run", "bench_sentences", "corpus_as_jsonl",
-           "repeated_articles", "synthetic_inputs"]
+if TYPE_CHECKING:
+    from repair.rewrite.model import SpanRewriter
+
+__all__ = ["bench_detect", "bench_rewrite", "bench_rewrite_heldout", "bench_run", "bench_runs",
+           "bench_sentences", "bench_source", "corpus_as_jsonl", "repeated_articles",
+           "synthetic_inputs"]
 
 
 def _peak_rss_mb() -> float:
@@ -75,17 +83,25 @@ def bench_detect(
     }
 
 
-def bench_rewrite(model_dir: str | Path, examples: list, *, threads: int = 1,
+def bench_source(source: str | Path | None, settings) -> Path:
+    """The text to bench on: ``source``, else the held-out corpus (``eval.clean``), else the
+    sample articles."""
+    src = Path(source) if source else (Path(settings.eval.clean) if settings.eval.clean
+                                       else None)
+    return src if src is not None and src.exists() else ROOT / "samples" / "seeds"
+
+
+def bench_rewrite(model: SpanRewriter | str | Path, examples: list, *, threads: int = 1,
                   batch_sizes: tuple[int, ...] = (1, 64)) -> list[dict]:
     """Spans per second of the rewriter alone (greedy repair plus the keep score) at each
     batch size, on held-out span examples."""
     import torch
 
-    from repair.rewrite.model import SpanRewriter
+    from repair.rewrite.model import load_rewriter
     from repair.rewrite.spans import marked_span
 
     torch.set_num_threads(threads)
-    rw = SpanRewriter(model_dir)
+    rw = model if not isinstance(model, (str, Path)) else load_rewriter(str(model))
     spans = [marked_span(e.source) for e in examples]
     sources = [e.source for e in examples]
     rw.repair(sources[:8], spans[:8])  # warm-up
@@ -101,6 +117,48 @@ def bench_rewrite(model_dir: str | Path, examples: list, *, threads: int = 1,
         rows.append({"model": rw.version, "batch": b, "spans": len(sources),
                      "seconds": round(dt, 2), "spans_per_s": round(len(sources) / dt, 1),
                      "threads": threads})
+    return rows
+
+
+def bench_rewrite_heldout(settings: RunSettings, aliases: AliasTable, n: int = 256,
+                          threads: int = 1) -> list[dict]:
+    """``bench_rewrite`` of the configured rewriter (loaded once) on ``n`` held-out spans."""
+    from repair.eval.heldout import EVAL_SEED, heldout_spans
+    from repair.rewrite.model import load_rewriter
+
+    if not settings.rewrite.model:
+        raise ConfigError("no rewriter: pass --rewriter DIR or set rewrite.model")
+    if not settings.eval.clean:
+        raise ConfigError("no held-out corpus: set eval.clean")
+    rw = load_rewriter(str(settings.rewrite.model))
+    return bench_rewrite(rw, heldout_spans(rw, n, EVAL_SEED, settings, aliases), threads=threads)
+
+
+def bench_runs(settings: RunSettings, *, mt_sentences: int = 2000, clean_n: int = 5000,
+               workers: Sequence[int] = (1,), ray: bool = False,
+               rewriter_off: bool = False) -> list[dict]:
+    """``bench_run`` on MT text (the sample articles repeated to ``mt_sentences``) with each
+    worker count (and on Ray, and without the rewriter, when asked), then on ``clean_n``
+    clean corpus sentences."""
+    import dataclasses
+    import tempfile
+
+    rows = []
+    mt_label = "sample articles (MT)"
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        mt = repeated_articles(ROOT / "samples" / "seeds", mt_sentences, work / "mt")
+        rows += [bench_run(settings, mt, work, mt_label, w) for w in workers]
+        if ray:
+            rows.append(bench_run(settings, mt, work, mt_label, engine="ray"))
+        if rewriter_off:
+            off = dataclasses.replace(settings, rewrite=dataclasses.replace(settings.rewrite,
+                                                                              model=None))
+            rows += [bench_run(off, mt, work, mt_label, w) for w in workers]
+        if settings.eval.clean and clean_n:
+            sents = corpus_as_jsonl(settings.eval.clean, clean_n, work / "clean.jsonl")
+            unit = dataclasses.replace(settings, unit="sentence")
+            rows += [bench_run(unit, [sents], work, "clean corpus sentences", w) for w in workers]
     return rows
 
 

@@ -154,7 +154,7 @@ def run_job(
     if not resume:
         progress.clear()
     queue = (
-        Queue(settings.queue.path, settings.queue.busy_timeout_ms)
+        Queue.from_settings(settings.queue)
         if (mode == "run" and settings.queue.path)
         else None
     )

@@ -85,7 +85,7 @@ def run_job_ray(
     out = check_output(out, inputs, sidecars=(".partial", ".config.yaml"))
     tmp = out.with_name(out.name + ".partial")
     summary = JobSummary(mode=mode, output=str(out))
-    queue = Queue(settings.queue.path, settings.queue.busy_timeout_ms) \
+    queue = Queue.from_settings(settings.queue) \
         if (mode == "run" and settings.queue.path) else None
     memory = Memory.from_queue(queue) if queue is not None else None
     state = pickle.dumps((mode, settings, aliases, memory))

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Iterator
 from repair.detect import Detection
 from repair.names.resolve import Resolver
 
-__all__ = ["attach_candidates", "candidates_html", "candidate_text", "NAME_CATEGORIES"]
+__all__ = ["accept_candidate", "attach_candidates", "candidates_html", "candidate_text",
+           "NAME_CATEGORIES"]
 
 # Span categories that may be a name in pinyin (the model calls "Duboji" pinyin or calque_name)
 NAME_CATEGORIES = frozenset({"pinyin", "calque_name", "foreign", "english_name"})
@@ -87,3 +88,31 @@ def candidate_text(text: str, proposal: str, span: dict, candidate: dict) -> str
     if rendering not in base:
         raise ValueError(f"{rendering!r} is not in the sentence any more")
     return base.replace(rendering, candidate["name"], 1)
+
+
+def accept_candidate(queue, item_id: int, reviewer: str, span: int | None, candidate: int,
+                     comment: str | None, force: bool, resolver: Resolver):
+    """Record name ``candidate`` of ``span`` (default: the first with candidates) of item
+    ``item_id`` as ``reviewer``'s edit; the decision and the alias row it offers."""
+    from repair.errors import QueueError
+
+    item = queue.get(item_id)
+    spans = list(item.spans)
+    idx = span if span is not None else next(
+        (i for i, s in enumerate(spans) if s.get("candidates")), None)
+    if idx is None or not 0 <= idx < len(spans) or not spans[idx].get("candidates"):
+        raise QueueError(f"item {item_id} has no name candidates at span {idx}")
+    cands = spans[idx]["candidates"]
+    if not 0 <= candidate < len(cands):
+        raise QueueError(f"span {idx} of item {item_id} has {len(cands)} candidate(s)")
+    c = cands[candidate]
+    try:
+        final = candidate_text(item.text, item.proposal, spans[idx], c)
+    except ValueError as exc:
+        raise QueueError(f"item {item_id}: {exc}") from exc
+    note = f"name candidate {c['rendering']} -> {c['name']}"
+    decision = queue.decide(item_id, "edit", reviewer, final_text=final,
+                            comment=f"{note}; {comment}" if comment else note, force=force)
+    entry = resolver.gaz.lookup(c["name"].split())
+    kind = "place" if entry and entry[2] > entry[1] else "person"
+    return decision, f"{c['name']}\t{kind}\t{c['rendering']}"

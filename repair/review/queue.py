@@ -88,6 +88,19 @@ class Queue(QueueReader):
         self.aliases = aliases if aliases is not None else AliasTable()
         self.claim_ttl_s = claim_ttl_s
 
+    @classmethod
+    def from_settings(
+        cls, settings: QueueSettings, path: str | Path | None = None, *,
+        aliases: AliasTable | None = None, must_exist: bool = False,
+    ) -> Queue:
+        """The queue at ``path`` (default: ``settings.path``) under the configured timeouts:
+        the one way the command line and the jobs open a queue."""
+        location = path if path is not None else settings.path
+        if location is None:
+            raise QueueError("no review queue: pass --queue PATH or set queue.path")
+        return cls(location, settings.busy_timeout_ms, aliases=aliases,
+                   claim_ttl_s=settings.claim_ttl_s, must_exist=must_exist)
+
     @property
     def path(self) -> Path | None:
         """The SQLite file, or None for a PostgreSQL queue."""
@@ -412,5 +425,5 @@ def enqueue(proposals: Iterable[Proposed], settings: QueueSettings, alias_digest
     """Record every proposal that differs from its text as a pending item; idempotent."""
     if settings.path is None:
         return 0
-    with Queue(settings.path, settings.busy_timeout_ms) as q:
+    with Queue.from_settings(settings) as q:
         return q.add(proposals, alias_digest)

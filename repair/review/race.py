@@ -22,7 +22,7 @@ from pathlib import Path
 
 from repair.review.queue import Queue
 
-__all__ = ["RaceResult", "race", "problems", "fill"]
+__all__ = ["RaceReport", "RaceResult", "race", "race_report", "problems", "fill"]
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,35 @@ def fill(location: str, n: int, settings) -> int:
         )
         s = replace(settings, unit="sentence", queue=replace(settings.queue, path=location))
         return run_job([src], Path(tmp) / "race.out.jsonl", s).queued_new
+
+
+
+@dataclass(frozen=True)
+class RaceReport:
+    result: RaceResult
+    items: int  # in the queue after the race
+    problems: list[str]  # empty when every item was decided exactly once
+    filled: int = 0  # items put in a new queue first
+    fill_seconds: float = 0.0
+
+
+def race_report(location: str, reviewers: int, think_s: float, settings,
+                fill_items: int = 0) -> RaceReport:
+    """Fill a new queue with ``fill_items`` items first (under the run ``settings``), race
+    ``reviewers`` over it and check that every item was decided exactly once."""
+    from repair.errors import QueueError
+
+    filled, fill_seconds = 0, 0.0
+    if fill_items:
+        with Queue.from_settings(settings.queue, location) as q:
+            if q.items():
+                raise QueueError("--items fills a new queue; this one has items", q.location)
+        t0 = time.perf_counter()
+        filled = fill(location, fill_items, settings)
+        fill_seconds = time.perf_counter() - t0
+    result = race(location, reviewers, think_s)
+    with Queue.from_settings(settings.queue, location) as q:
+        return RaceReport(result, len(q.items()), problems(q, result), filled, fill_seconds)
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["worker"]:

@@ -29,7 +29,8 @@ from repair.text import corpus_sentences
 from repair.train.patterns import changed_regions
 from repair.train.rewriter_data import SpanExample
 
-__all__ = ["FinetuneSettings", "FinetuneReport", "edit_dataset", "edit_examples", "finetune"]
+__all__ = ["FinetuneSettings", "FinetuneReport", "edit_dataset", "edit_examples", "finetune",
+           "finetune_from_queue"]
 
 log = logging.getLogger(__name__)
 _TOKEN = re.compile(r"\S+")
@@ -376,29 +377,25 @@ def finetune(
     (out / "finetune.json").write_text(json.dumps(
         {"parent": str(base), "settings": asdict(settings), "final_loss_ema": round(loss, 4),
          **asdict(report)}, ensure_ascii=False, indent=1), encoding="utf-8")
-    _write_card(out, report, settings)
+    from repair.train.rewriter_io import write_finetune_card
+
+    write_finetune_card(out, report, settings)
     return report
 
 
-def _write_card(out: Path, report: FinetuneReport, settings: FinetuneSettings) -> None:
-    keys = sorted(set(report.before) | set(report.after))
-    lines = [
-        f"# {out.name}: vi-repair span rewriter fine-tuned on reviewed edits",
-        "",
-        f"- Parent: `{report.parent}`",
-        f"- Data: {report.edits_train} edited items for training, {report.edits_heldout} held "
-        f"out (by document); {report.examples_train} span examples (the reviewers' changes and "
-        f"keep spans from unchanged words) and {report.replay_pairs} replay examples from the "
-        "parent's recipe. The data is in `finetune_data/`.",
-        f"- Training: {report.steps} steps in {report.seconds:.0f} s "
-        f"(lr {settings.lr}, {settings.epochs} epochs, batch {settings.batch_size}).",
-        f"- Reviewed rows used: digest `{report.queue_digest}`.",
-        "- Learned for detection (`patterns.tsv`, flagged by `repair run --model` with this "
-        f"directory): {', '.join(repr(p) for p in report.patterns) or 'none'}.",
-        "",
-        "| measure | parent | this model |",
-        "|---|---|---|",
-        *(f"| {k} | {report.before.get(k, '')} | {report.after.get(k, '')} |" for k in keys),
-        "",
-    ]
-    (out / "README.md").write_text("\n".join(lines), encoding="utf-8")
+def finetune_from_queue(queue: str | Path, base_dir: str | Path, out_dir: str | Path,
+                        settings: FinetuneSettings, run_settings, aliases: AliasTable,
+                        ) -> FinetuneReport:
+    """``finetune`` on the accepted and edited items of ``queue``; the new model is registered
+    (``models/registry.json``) with its parent and its before/after figures."""
+    from repair.review import Queue
+    from repair.review.export import reviewed_rows
+    from repair.train.registry import ModelEntry, register
+
+    with Queue.from_settings(run_settings.queue, queue, aliases=aliases, must_exist=True) as q:
+        rows = reviewed_rows(q, "accepted")
+    report = finetune(rows, base_dir, out_dir, settings, aliases, run_settings)
+    register(ModelEntry(name=Path(report.out_dir).name, kind="rewriter", path=report.out_dir,
+                        parent=report.parent, metrics={"before": report.before,
+                                                       "after": report.after}))
+    return report

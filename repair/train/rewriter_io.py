@@ -20,10 +20,11 @@ from repair.errors import InputError
 from repair.text.outputs import save_settings
 
 if TYPE_CHECKING:
+    from repair.train.finetune import FinetuneReport, FinetuneSettings
     from repair.train.rewriter import RewriterTrainSettings
 
 __all__ = ["save_checkpoint", "export_model", "prior_curve", "export_checkpoint", "run_facts",
-           "write_card"]
+           "write_card", "write_finetune_card"]
 
 
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
@@ -160,3 +161,28 @@ def write_card(out_dir: str | Path, measured: str = "") -> Path:
     path = out / "README.md"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+def write_finetune_card(out: Path, report: FinetuneReport, settings: FinetuneSettings) -> None:
+    """The model card (``README.md``) of a fine-tuned rewriter: its data and before/after."""
+    keys = sorted(set(report.before) | set(report.after))
+    lines = [
+        f"# {out.name}: vi-repair span rewriter fine-tuned on reviewed edits",
+        "",
+        f"- Parent: `{report.parent}`",
+        f"- Data: {report.edits_train} edited items for training, {report.edits_heldout} held "
+        f"out (by document); {report.examples_train} span examples (the reviewers' changes and "
+        f"keep spans from unchanged words) and {report.replay_pairs} replay examples from the "
+        "parent's recipe. The data is in `finetune_data/`.",
+        f"- Training: {report.steps} steps in {report.seconds:.0f} s "
+        f"(lr {settings.lr}, {settings.epochs} epochs, batch {settings.batch_size}).",
+        f"- Reviewed rows used: digest `{report.queue_digest}`.",
+        "- Learned for detection (`patterns.tsv`, flagged by `repair run --model` with this "
+        f"directory): {', '.join(repr(p) for p in report.patterns) or 'none'}.",
+        "",
+        "| measure | parent | this model |",
+        "|---|---|---|",
+        *(f"| {k} | {report.before.get(k, '')} | {report.after.get(k, '')} |" for k in keys),
+        "",
+    ]
+    (out / "README.md").write_text("\n".join(lines), encoding="utf-8")

@@ -1,0 +1,185 @@
+"""``repair eval`` and ``repair bench``: how well the pipeline does, and how fast."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from repair.cli.common import (
+    AliasOpt,
+    ConfigOpt,
+    abs_path,
+    measure_table,
+    renamed,
+    rows_table,
+    settings,
+    stdout,
+)
+
+__all__ = ["register"]
+
+bench_app = typer.Typer(no_args_is_help=True, help="Throughput and memory benchmarks.")
+
+RewriterOpt = Annotated[Path | None, typer.Option(
+    "--rewriter", help="span rewriter directory (default: rewrite.model)")]
+OldModelOpt = Annotated[Path | None, typer.Option(
+    "--model", hidden=True, help="deprecated spelling of --rewriter")]
+
+
+def eval_cmd(
+    gold: Annotated[
+        Path | None, typer.Option("--gold", help="labelled JSONL (default: eval.gold)")
+    ] = None,
+    aliases: AliasOpt = None,
+    config: ConfigOpt = None,
+    detector: Annotated[Path | None, typer.Option(
+        "--detector", help="detector model directory (default: detect.model)")] = None,
+    model: Annotated[Path | None, typer.Option(
+        "--model", hidden=True, help="deprecated spelling of --detector")] = None,
+    clean_n: Annotated[
+        int | None, typer.Option(help="held-out clean sentences for the FPR (0 = skip)")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="list every failure")] = False,
+    rewriter: RewriterOpt = None,
+    synthetic: Annotated[
+        int, typer.Option(help="also score the rewriter on N held-out synthetic sentences")
+    ] = 0,
+    no_default_aliases: Annotated[
+        bool, typer.Option("--no-default-aliases", help="without the config's alias tables")
+    ] = False,
+) -> None:
+    """Measure detection and proposals on a labelled file and held-out clean text."""
+    from repair.config import load_aliases
+    from repair.errors import ConfigError
+    from repair.eval.evaluate import evaluate
+
+    detector = renamed(detector, model, "--model", "--detector")
+    run = settings(config, **{"detect.model": abs_path(detector), "eval.clean_n": clean_n,
+                              "rewrite.model": abs_path(rewriter),
+                              "aliases": [] if no_default_aliases else None})
+    gold = gold or (Path(run.eval.gold) if run.eval.gold else None)
+    if gold is None:
+        raise ConfigError("no gold file: pass --gold FILE.jsonl or set eval.gold")
+    table = load_aliases(run, aliases or [])
+    report = evaluate(gold, run, table)
+    out = stdout()
+    out.print(measure_table("repair eval", report.rows()))
+    out.print(f"signature: {report.signature}")
+    if report.missed:
+        out.print(f"missed artifacts: {', '.join(report.missed)}")
+    if report.false_positives:
+        out.print(f"false positives: {', '.join(report.false_positives)}")
+    if verbose:
+        for f in report.failures:
+            out.print(f"  {f}")
+    if synthetic > 0:
+        from repair.eval.heldout import evaluate_synthetic
+
+        if not run.eval.clean:
+            raise ConfigError("no held-out corpus: set eval.clean for --synthetic")
+        syn = evaluate_synthetic(run.eval.clean, synthetic, run, table)
+        out.print(measure_table("repair eval: held-out synthetic sentences and spans",
+                                syn.rows()))
+        out.print(f"signature: {syn.signature}")
+        if verbose:
+            for src, hyp, ref in syn.examples:
+                out.print(f"  in:  {src}\n  out: {hyp}\n  ref: {ref}\n", highlight=False)
+
+
+@bench_app.command("detect")
+def bench_detect_cmd(
+    source: Annotated[Path | None, typer.Option(help="corpus .jsonl.gz or articles")] = None,
+    n: Annotated[int, typer.Option(help="sentences")] = 5000,
+    config: ConfigOpt = None,
+) -> None:
+    """Sentences per second and peak memory of the whole detector on this machine."""
+    from repair.config import load_aliases
+    from repair.eval.bench import bench_detect, bench_sentences, bench_source
+
+    run = settings(config)
+    src = bench_source(source, run)
+    result = bench_detect(bench_sentences(src, n), run.detect, load_aliases(run))
+    stdout().print(measure_table(f"repair bench detect ({src.name})",
+                                 ((k, str(v)) for k, v in result.items())))
+
+
+@bench_app.command("segment")
+def bench_segment_cmd(
+    source: Annotated[Path | None, typer.Option(help="corpus .jsonl.gz or articles")] = None,
+    size_mb: Annotated[float, typer.Option(help="size of the text files, MB")] = 1.0,
+    sentences: Annotated[int, typer.Option(help="sentences in the one JSONL record")] = 20_000,
+    stage: Annotated[str, typer.Option(help="detect (the whole job) | segment")] = "detect",
+    config: ConfigOpt = None,
+) -> None:
+    """Seconds for the same sentences as text with line breaks, as one line, and as one JSONL
+    record: a long line should cost what the line-broken text does."""
+    from repair.eval.bench import bench_sentences, bench_source
+    from repair.eval.bench_input import bench_shapes
+
+    run = settings(config)
+    src = bench_source(source, run)
+    results = bench_shapes(bench_sentences(src, min(sentences, 20_000)), run,
+                           size_bytes=int(size_mb * 1_000_000), n_record=sentences, stage=stage)
+    table = Table(title=f"repair bench segment ({stage}, {src.name}): {size_mb:g} MB of text, "
+                  f"a record of {sentences} sentences",
+                  caption="ratio: CPU seconds / those of the same sentences with line breaks")
+    for col in ("input", "characters", "segments", "seconds", "CPU s", "ratio"):
+        table.add_column(col, justify="left" if col == "input" else "right", no_wrap=True)
+    for r in results:
+        table.add_row(r.case, str(r.chars), str(r.segments), f"{r.seconds:.2f}",
+                      f"{r.cpu_seconds:.2f}", f"{r.ratio(results):.2f}")
+    stdout().print(table)
+
+
+@bench_app.command("rewrite")
+def bench_rewrite_cmd(
+    rewriter: RewriterOpt = None,
+    model: OldModelOpt = None,
+    n: Annotated[int, typer.Option(help="held-out spans")] = 256,
+    threads: Annotated[int, typer.Option(help="torch CPU threads")] = 1,
+    config: ConfigOpt = None,
+) -> None:
+    """Spans per second of the rewriter alone at batch 1 and batched, on this machine."""
+    from repair.config import load_aliases
+    from repair.eval.bench import bench_rewrite_heldout
+
+    rewriter = renamed(rewriter, model, "--model", "--rewriter")
+    run = settings(config, **{"rewrite.model": abs_path(rewriter)})
+    rows = bench_rewrite_heldout(run, load_aliases(run), n, threads)
+    stdout().print(rows_table(f"repair bench rewrite ({threads} thread(s))", rows,
+                              ("model", "batch", "spans", "seconds", "spans_per_s")))
+
+
+@bench_app.command("run")
+def bench_run_cmd(
+    rewriter: RewriterOpt = None,
+    model: OldModelOpt = None,
+    mt_sentences: Annotated[int, typer.Option(help="sample-article sentences (repeated)")] = 2000,
+    clean_n: Annotated[int, typer.Option(help="clean corpus sentences")] = 5000,
+    workers: Annotated[list[int] | None, typer.Option(help="worker counts to compare")] = None,
+    ray: Annotated[bool, typer.Option("--ray", help="also the Ray engine (MT text)")] = False,
+    rewriter_off: Annotated[bool, typer.Option(
+        "--rewriter-off", "--model-off",
+        help="also the deterministic proposals alone (MT text); --model-off: deprecated")
+    ] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Input sentences per second of whole `repair run` jobs (detector + proposals), on MT
+    text (the sample articles repeated) and on clean corpus sentences; start-up excluded."""
+    from repair.eval.bench import bench_runs
+
+    rewriter = renamed(rewriter, model, "--model", "--rewriter")
+    run = settings(config, **{"rewrite.model": abs_path(rewriter)})
+    rows = bench_runs(run, mt_sentences=mt_sentences, clean_n=clean_n, workers=workers or [1],
+                      ray=ray, rewriter_off=rewriter_off)
+    stdout().print(rows_table("repair bench run", rows, (
+        "input", "engine", "workers", "rewriter", "sentences", "flagged_share", "changed",
+        "seconds", "sentences_per_s", "peak_rss_mb")))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("eval")(eval_cmd)
+    app.add_typer(bench_app, name="bench")

@@ -1,0 +1,121 @@
+"""``repair detect`` and ``repair run``: batch jobs over input files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from repair.cli.common import (
+    AliasOpt,
+    ConfigOpt,
+    Inputs,
+    Out,
+    UnitOpt,
+    abs_path,
+    queue_location,
+    renamed,
+    settings,
+    stdout,
+)
+
+__all__ = ["register"]
+
+ResumeOpt = Annotated[bool, typer.Option(
+    "--resume", help="continue a killed job from what it had committed")]
+WorkersOpt = Annotated[int, typer.Option(
+    help="worker processes (detector and rewriter batches); output order is unchanged")]
+BatchOpt = Annotated[int, typer.Option(
+    help="segments per batch of whole documents (memory grows with it, not with the input)")]
+EngineOpt = Annotated[str, typer.Option(
+    help="local (this process and --workers) or ray (Ray Data: local instance or --ray-address)")]
+RayAddressOpt = Annotated[str | None, typer.Option(
+    help="an existing Ray cluster (ray.init(address=...)); default: a local instance")]
+RewriterOpt = Annotated[Path | None, typer.Option(
+    "--rewriter", help="span rewriter model directory (default: rewrite.model)")]
+OldModelOpt = Annotated[Path | None, typer.Option(
+    "--model", hidden=True, help="deprecated spelling of --rewriter")]
+
+
+def summary_table(summary) -> Table:
+    table = Table(title=f"repair {summary.mode} -> {summary.output}")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_row("documents", str(summary.documents))
+    table.add_row("segments", str(summary.segments))
+    table.add_row(
+        "flagged", f"{summary.flagged} ({summary.flagged / max(summary.segments, 1):.1%})"
+    )
+    if summary.mode == "run":
+        table.add_row("proposals that change the text", str(summary.changed))
+        table.add_row("new queue items", str(summary.queued_new))
+        for source, n in summary.sources.most_common():
+            table.add_row(f"  flagged, proposal from {source}", str(n))
+        for reason, n in summary.checks.most_common():
+            table.add_row(f"  model repairs not used: {reason}", str(n))
+    for cat, n in summary.categories.most_common():
+        table.add_row(f"  segments with {cat}", str(n))
+    table.add_row("seconds", f"{summary.seconds:.2f}")
+    table.add_row("segments / s", f"{summary.segments_per_second:.0f}")
+    return table
+
+
+def _job(mode: str, inputs, out, aliases, unit, config, resume=False, workers=1,
+         batch_segments=256, engine="local", ray_address=None, **extra) -> None:
+    from repair.jobs import ENGINES, run
+
+    if unit is not None and unit not in ("document", "sentence"):
+        raise typer.BadParameter("--unit must be 'document' or 'sentence'")
+    if engine not in ENGINES:
+        raise typer.BadParameter("--engine must be 'local' or 'ray'")
+    summary = run(inputs, out, settings(config, unit=unit, **extra), mode=mode, engine=engine,
+                  extra_aliases=aliases or [], resume=resume, workers=workers,
+                  batch_segments=batch_segments, address=ray_address)
+    stdout().print(summary_table(summary))
+
+
+def detect_cmd(
+    inputs: Inputs,
+    out: Out,
+    aliases: AliasOpt = None,
+    unit: UnitOpt = None,
+    resume: ResumeOpt = False,
+    workers: WorkersOpt = 1,
+    batch_segments: BatchOpt = 256,
+    config: ConfigOpt = None,
+) -> None:
+    """Score every segment for machine-translation artifacts."""
+    _job("detect", inputs, out, aliases, unit, config, resume, workers, batch_segments)
+
+
+def run_cmd(
+    inputs: Inputs,
+    out: Out,
+    aliases: AliasOpt = None,
+    unit: UnitOpt = None,
+    queue: Annotated[
+        str | None, typer.Option(help="review queue: SQLite file or postgresql:// URL")
+    ] = None,
+    rewriter: RewriterOpt = None,
+    model: OldModelOpt = None,
+    queue_all: Annotated[bool, typer.Option(
+        "--queue-all", help="queue every segment, not only changed proposals")] = False,
+    resume: ResumeOpt = False,
+    workers: WorkersOpt = 1,
+    batch_segments: BatchOpt = 256,
+    engine: EngineOpt = "local",
+    ray_address: RayAddressOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Detect, propose repairs for flagged segments, and queue them for review."""
+    rewriter = renamed(rewriter, model, "--model", "--rewriter")
+    _job("run", inputs, out, aliases, unit, config, resume, workers, batch_segments, engine,
+         ray_address, **{"queue.path": queue_location(queue), "rewrite.model": abs_path(rewriter),
+                         "queue.all": True if queue_all else None})
+
+
+def register(app: typer.Typer) -> None:
+    app.command("detect")(detect_cmd)
+    app.command("run")(run_cmd)

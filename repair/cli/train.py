@@ -1,0 +1,178 @@
+"""``repair train``, ``finetune``, ``finetune-demo`` and ``models``: the project's models."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from repair import ROOT
+from repair.cli.common import ConfigOpt, abs_path, console, measure_table, settings, stdout
+
+__all__ = ["register"]
+
+train_app = typer.Typer(no_args_is_help=True, help="Train the project's models.")
+models_app = typer.Typer(no_args_is_help=True, help="The model registry (models/registry.json).")
+FinetuneConfigOpt = Annotated[Path | None, typer.Option(help="fine-tuning YAML")]
+
+
+@train_app.command("detector")
+def train_detector_cmd(
+    config: Annotated[Path, typer.Option("--config", help="training YAML")] = Path(
+        "configs/train_detector.yaml"
+    ),
+    out: Annotated[Path | None, typer.Option(help="model directory")] = None,
+    run_config: Annotated[Path | None, typer.Option(help="run YAML (rules, aliases)")] = None,
+) -> None:
+    """Train the artifact detector on synthetic artifacts over the clean corpus."""
+    from repair.config import load_aliases, load_section
+    from repair.train.detector import DetectorTrainSettings, train_and_describe
+
+    st = load_section(config, "train", DetectorTrainSettings, ("corpus", "out"),
+                      {"out": str(out.resolve())} if out else None)
+    run = settings(run_config)
+    metrics = train_and_describe(st, run, load_aliases(run))
+    stdout().print(measure_table(
+        f"repair train detector -> {st.out}",
+        ((k, f"{v:.4f}" if isinstance(v, float) else str(v)) for k, v in metrics.items())))
+
+
+@train_app.command("rewriter")
+def train_rewriter_cmd(
+    config: Annotated[Path, typer.Option("--config", help="configs/train_rewriter*.yaml")],
+    resume: Annotated[bool, typer.Option("--resume", help="continue from the checkpoint")] = False,
+    init: Annotated[Path | None, typer.Option(
+        "--init", help="warm-start from this model directory (continues its curve)")] = None,
+    export: Annotated[bool, typer.Option(
+        "--export", help="only export (and calibrate) the run's last checkpoint")] = False,
+    calibrate: Annotated[int, typer.Option(
+        help="held-out dev spans to calibrate the keep margin on")] = 1500,
+) -> None:
+    """Train the span rewriter (resumable; Ctrl-C saves a checkpoint), calibrate its keep
+    margin on held-out spans, and print its learning curve."""
+    from repair.config import load_aliases
+    from repair.eval.heldout import write_calibration
+    from repair.train.rewriter import export_checkpoint, load_train_settings, train_rewriter
+    from repair.train.rewriter_io import write_card
+
+    logging.getLogger("repair").setLevel(logging.INFO)
+    st = load_train_settings(config, init=abs_path(init))
+    run = settings(None)
+    if export:
+        out, finished, curve = export_checkpoint(st), True, None
+    else:
+        result = train_rewriter(st, resume=resume, detect_settings=run.detect,
+                                aliases=load_aliases(run))
+        out, finished, curve = Path(result.out_dir), result.finished, result.curve
+        state = "finished" if finished else "stopped (resume with --resume)"
+        console.print(f"{state}: {result.steps} steps, {result.seconds / 60:.1f} min, "
+                      f"loss {result.final_loss:.3f}")
+    if not finished:
+        return
+    meta = write_calibration(out, run, load_aliases(run), calibrate)
+    write_card(out)
+    console.print(f"{out}: keep margin {meta['keep_margin']} nats "
+                  f"(calibration keep {meta['calibration']['keep']}, "
+                  f"exact {meta['calibration']['exact']})")
+    if curve:
+        table = Table(title="learning curve (held-out dev spans, greedy)")
+        for key in ("examples", "minutes", "exact", "keep"):
+            table.add_column(key, justify="right")
+        for p in curve:
+            table.add_row(str(p["examples"]), f"{p['seconds'] / 60:.1f}", f"{p['exact']:.3f}",
+                          f"{p['keep']:.3f}")
+        console.print(table)
+
+
+def _finetune_config(config: Path | None) -> Path:
+    return config or ROOT / "configs" / "finetune.yaml"
+
+
+def _before_after(title: str, before: dict, after: dict) -> Table:
+    table = Table(title=title)
+    for col in ("measure", "before", "after"):
+        table.add_column(col, justify="left" if col == "measure" else "right")
+    for k in sorted(set(before) | set(after)):
+        table.add_row(k, str(before.get(k, "")), str(after.get(k, "")))
+    return table
+
+
+def finetune_cmd(
+    queue: Annotated[
+        str, typer.Option("--queue", help="review queue with accepted edits (file or URL)")
+    ],
+    base: Annotated[Path, typer.Option("--base", help="rewriter model directory")],
+    out: Annotated[Path, typer.Option("--out", help="new model directory")],
+    config: FinetuneConfigOpt = None,
+) -> None:
+    """Fine-tune a rewriter on the queue's accepted and edited items; before/after figures."""
+    from repair.config import load_aliases, load_section
+    from repair.train.finetune import FinetuneSettings, finetune_from_queue
+
+    ft = load_section(_finetune_config(config), "finetune", FinetuneSettings, ("corpus",))
+    run = settings(None)
+    report = finetune_from_queue(queue, base, out, ft, run, load_aliases(run))
+    stdout().print(_before_after(
+        f"repair finetune -> {out} ({report.edits_train} edits, {report.steps} steps, "
+        f"{report.seconds:.0f} s)", report.before, report.after))
+
+
+def _demo_rows(report, model: str) -> dict:
+    return {
+        "held-out fix rate (span given to the model)": report.fix_rate[model],
+        "clean no-harm (random span given to the model)": report.no_harm[model],
+        "held-out fix rate (pipeline)": report.pipeline_fix_rate[model],
+        "clean no-harm (pipeline)": report.pipeline_no_harm[model],
+    }
+
+
+def finetune_demo_cmd(
+    base: Annotated[Path, typer.Option("--base", help="rewriter model directory")],
+    out: Annotated[Path, typer.Option("--out", help="work folder (queue, model, report)")] = Path(
+        "out/finetune-demo"
+    ),
+    n: Annotated[int, typer.Option(help="accepted edits the simulated reviewers make")] = 100,
+    config: FinetuneConfigOpt = None,
+) -> None:
+    """Simulate reviewers correcting a new calque, fine-tune, and measure before and after."""
+    from repair.config import load_aliases, load_section
+    from repair.train.finetune import FinetuneSettings
+    from repair.train.finetune_demo import DemoSettings, run_demo
+
+    path = _finetune_config(config)
+    ft = load_section(path, "finetune", FinetuneSettings, ("corpus",))
+    ds = load_section(path, "demo", DemoSettings, ("corpus", "clean_corpus"), {"n_edits": n})
+    run = settings(None)
+    report = run_demo(base.resolve(), out.resolve(), ds, ft, run, load_aliases(run))
+    stdout().print(_before_after(
+        f"fine-tuning demo: '{ds.calque}' -> '{ds.correct}', {report.n_edits} edits "
+        f"({report.finetune.seconds:.0f} s of training)",
+        {**_demo_rows(report, "base"), **report.finetune.before},
+        {**_demo_rows(report, "fine-tuned"), **report.finetune.after},
+    ))
+
+
+@models_app.command("list")
+def models_list_cmd(config: ConfigOpt = None) -> None:
+    """The registered models, what each was trained from, and which the config uses."""
+    from repair.train.registry import list_models
+
+    run = settings(config)
+    rows = list_models({"detector": run.detect.model, "rewriter": run.rewrite.model})
+    table = Table(title="models (models/registry.json)")
+    for col in ("name", "kind", "default", "path", "parent", "created", "version"):
+        table.add_column(col, overflow="fold")  # paths wrap, never cut at 80 columns
+    for r in rows:
+        table.add_row(r["name"], r["kind"], "yes" if r["default"] else "", r["path"],
+                      r.get("parent") or "", r["created"], r.get("version", ""))
+    stdout().print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(train_app, name="train")
+    app.command("finetune")(finetune_cmd)
+    app.command("finetune-demo")(finetune_demo_cmd)
+    app.add_typer(models_app, name="models")
