@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from repair.synth import CATEGORIES, Span, Synthesizer, SyntheticPair, SynthSettings, generate
+from repair.synth import FAMILIES, Corruption, Synthesizer, SyntheticPair, SynthSettings, generate
 
 DEV = Path(__file__).resolve().parent.parent / "../shared/data/corpus/dev.jsonl.gz"
 
@@ -54,7 +54,7 @@ def _inline_sentences() -> list[str]:
 
 
 def _only(family: str, **kw) -> SynthSettings:
-    weights = {c: (1.0 if c == family else 0.0) for c in CATEGORIES}
+    weights = {c: (1.0 if c == family else 0.0) for c in FAMILIES}
     return SynthSettings(rate=1.0, max_corruptions=1, family_weights=weights, **kw)
 
 
@@ -70,7 +70,7 @@ def _check(pair: SyntheticPair, source: str) -> None:
     assert unicodedata.is_normalized("NFC", pair.corrupted)
     prev_end = -1
     for sp in pair.spans:
-        assert isinstance(sp, Span) and sp.category in CATEGORIES
+        assert isinstance(sp, Corruption) and sp.category in FAMILIES
         assert pair.corrupted[sp.start : sp.end] == sp.text
         assert sp.text and sp.text == sp.text.strip() and sp.original
         assert sp.text != sp.original
@@ -96,7 +96,7 @@ def test_invariants_inline_corpus():
     for src, p in zip(sents, pairs, strict=True):
         _check(p, src)
     cats = {sp.category for p in pairs for sp in p.spans}
-    assert cats == set(CATEGORIES)
+    assert cats == set(FAMILIES)
     share = sum(1 for p in pairs if p.spans) / len(pairs)
     assert 0.75 < share <= 0.95
 
@@ -264,4 +264,4 @@ def test_dev_corpus_invariants():
     pairs = list(generate(sents, SynthSettings(seed=5, rate=0.7, max_corruptions=3)))
     for src, p in zip(sents, pairs, strict=True):
         _check(p, src)
-    assert {sp.category for p in pairs for sp in p.spans} == set(CATEGORIES)
+    assert {sp.category for p in pairs for sp in p.spans} == set(FAMILIES)

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from repair.synth import Span, SyntheticPair
+from repair.synth import Corruption, SyntheticPair
 from repair.train.rewriter import RewriterTrainSettings, load_train_settings, lr_factor
 from repair.train.rewriter_data import SpanStream, name_runs, protect_pair
 
@@ -21,8 +21,8 @@ def test_protect_pair_keeps_offsets_of_the_remaining_edits():
     corrupted = "Ông Ruan Chunfu và Bộ trưởng Lê Văn Tám đến Hà Nội and về."
     k = corrupted.index("and")
     pair = SyntheticPair(clean, corrupted, (
-        Span(4, 15, "pinyin", "Ruan Chunfu", "Nguyễn Xuân Phúc"),
-        Span(k, k + 3, "english", "and", "và")))
+        Corruption(4, 15, "pinyin", "Ruan Chunfu", "Nguyễn Xuân Phúc"),
+        Corruption(k, k + 3, "english", "and", "và")))
     text, edits = protect_pair(pair, random.Random(0), name_prob=1.0, run_prob=1.0)
     assert text == "Ông <ent0> và Bộ trưởng <ent1> đến <ent2> and về."
     (e,) = edits

@@ -5,7 +5,6 @@ Figures, not pass/fail: speed targets are read off these numbers, never asserted
 
 from __future__ import annotations
 
-import gzip
 import json
 import platform
 import resource
@@ -19,7 +18,7 @@ from repair.aliases import AliasTable
 from repair.detect import DetectSettings, detect
 from repair.errors import ConfigError
 from repair.eval.settings import RunSettings
-from repair.text import Segment, read_documents, segment_documents
+from repair.text import Segment, iter_corpus, read_documents, segment_documents
 
 if TYPE_CHECKING:
     from repair.rewrite.model import SpanRewriter
@@ -40,9 +39,7 @@ def bench_sentences(source: str | Path, n: int) -> list[str]:
 
     def _iter() -> Iterator[str]:
         if path.name.endswith(".jsonl.gz"):
-            with gzip.open(path, "rt", encoding="utf-8") as fh:
-                for line in fh:
-                    yield json.loads(line)["text"]
+            yield from iter_corpus(path)
         else:
             for seg in segment_documents(read_documents([path])):
                 yield seg.text

@@ -32,6 +32,8 @@ __all__ = [
     "read_documents",
     "segment_documents",
     "corpus_sentences",
+    "corpus_records",
+    "iter_corpus",
 ]
 
 # --------------------------------------------------------------------------- records
@@ -340,26 +342,39 @@ def segment_documents(docs: Iterable[Document], unit: str = "document") -> Itera
                           texts[n - 1] if n else "", texts[n + 1] if n + 1 < len(texts) else "")
 
 
+def corpus_records(path: str | Path) -> Iterator[dict]:
+    """The records of a corpus ``.jsonl.gz`` file (``text``, ``doc_id``, ...), streamed in file
+    order: the one reader of the corpus format."""
+    import gzip
+
+    p = Path(path)
+    try:
+        with gzip.open(p, "rt", encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, start=1):
+                try:
+                    rec = json.loads(line)
+                    rec["text"]  # noqa: B018  (every record has a text)
+                except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                    raise InputError(f"corpus line has no 'text' ({exc})", p, lineno) from exc
+                yield rec
+    except OSError as exc:
+        raise InputError(f"cannot read corpus ({exc.strerror or exc})", p) from exc
+
+
+def iter_corpus(path: str | Path) -> Iterator[str]:
+    """The sentences (``text``) of a corpus ``.jsonl.gz`` file, streamed in file order."""
+    return (rec["text"] for rec in corpus_records(path))
+
+
 def corpus_sentences(
     path: str | Path, *, max_words: int | None = None, limit: int | None = None
 ) -> list[str]:
     """Sentences (``text``) of a corpus ``.jsonl.gz`` file in file order: those of at most
     ``max_words`` words, the first ``limit`` of them."""
-    import gzip
-
-    p = Path(path)
     out: list[str] = []
-    try:
-        with gzip.open(p, "rt", encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, start=1):
-                try:
-                    text = json.loads(line)["text"]
-                except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                    raise InputError(f"corpus line has no 'text' ({exc})", p, lineno) from exc
-                if max_words is None or len(text.split()) <= max_words:
-                    out.append(text)
-                    if limit is not None and len(out) >= limit:
-                        break
-    except OSError as exc:
-        raise InputError(f"cannot read corpus ({exc.strerror or exc})", p) from exc
+    for text in iter_corpus(path):
+        if max_words is None or len(text.split()) <= max_words:
+            out.append(text)
+            if limit is not None and len(out) >= limit:
+                break
     return out

@@ -13,7 +13,6 @@ the spans are explained by.
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
 import random
@@ -31,14 +30,14 @@ from repair.detect.base import DetectSettings
 from repair.detect.features import FEATURE_NAMES, LexStats, featurize
 from repair.detect.rules import RuleDetector
 from repair.errors import ConfigError, InputError
-from repair.synth import CATEGORIES as SYNTH_CATEGORIES
-from repair.synth import SynthSettings, generate, japanese_names
+from repair.synth import FAMILIES, SynthSettings, generate, japanese_names
+from repair.text import corpus_records
 
 __all__ = ["DetectorTrainSettings", "train_detector", "train_and_describe", "corpus_split",
            "write_model_card"]
 
 log = logging.getLogger(__name__)
-CLASSES = ["O", *SYNTH_CATEGORIES]
+CLASSES = ["O", *FAMILIES]
 
 
 @dataclass(frozen=True)
@@ -74,13 +73,10 @@ def corpus_split(doc_id: str) -> str:
 def _read_corpus(path: Path) -> Iterator[tuple[str, str]]:
     if not path.exists():
         raise InputError("training corpus not found; set 'corpus' in the training config", path)
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            try:
-                obj = json.loads(line)
-                yield obj["doc_id"], obj["text"]
-            except (json.JSONDecodeError, KeyError) as exc:
-                raise InputError(f"bad corpus line ({exc})", path, lineno) from exc
+    for lineno, rec in enumerate(corpus_records(path), start=1):
+        if "doc_id" not in rec:
+            raise InputError("bad corpus line (no 'doc_id')", path, lineno)
+        yield rec["doc_id"], rec["text"]
 
 
 def _collect(settings: DetectorTrainSettings) -> dict[str, list[str]]:

@@ -20,7 +20,6 @@ president, 国家主席) machine-translated word by word as "Chủ tịch quốc
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import json
 import logging
 import zlib
@@ -29,7 +28,7 @@ from pathlib import Path
 
 from repair.aliases import AliasTable
 from repair.errors import InputError
-from repair.text import corpus_sentences
+from repair.text import corpus_records, corpus_sentences
 from repair.train.finetune import FinetuneReport, FinetuneSettings, finetune
 
 __all__ = ["DemoSettings", "DemoReport", "run_demo"]
@@ -70,16 +69,14 @@ def _pattern_sentences(ds: DemoSettings) -> tuple[list[str], list[str]]:
     if not path.exists():
         raise InputError("corpus not found; set the demo's corpus", path)
     pool, held = [], []
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            obj = json.loads(line)
-            text = obj["text"]
-            if ds.correct not in text or len(text.split()) > ds.max_words:
-                continue
-            # held-out articles never give an edit
-            (held if zlib.crc32(obj["doc_id"].encode()) % 3 == 0 else pool).append(text)
-            if len(pool) >= ds.n_edits and len(held) >= ds.n_heldout:
-                break
+    for obj in corpus_records(path):
+        text = obj["text"]
+        if ds.correct not in text or len(text.split()) > ds.max_words:
+            continue
+        # held-out articles never give an edit
+        (held if zlib.crc32(obj["doc_id"].encode()) % 3 == 0 else pool).append(text)
+        if len(pool) >= ds.n_edits and len(held) >= ds.n_heldout:
+            break
     if len(pool) < ds.n_edits or len(held) < ds.n_heldout:
         raise InputError(f"only {len(pool)} + {len(held)} sentences with {ds.correct!r}", path)
     return pool[: ds.n_edits], held[: ds.n_heldout]
