@@ -56,17 +56,13 @@ def span_scores(rw: SpanRewriter, examples: Sequence[SpanExample],
     """Exact-repair rate per category, and keep rates of the rewriter on span examples:
     ``keep`` on the spans the detector marks on clean sentences (what reaches the model in
     production), ``keep_random`` on random words under a random tag (a stress test)."""
+    from repair.train.rewriter_data import exact_rate, span_hits
+
     m = rw.keep_margin if margin is None else margin
-    hits: Counter = Counter()
-    totals: Counter = Counter()
-    for e, r in zip(examples, _repairs(rw, examples, m), strict=True):
-        key = e.category if e.kind == "repair" else _keep_key(e)
-        totals[key] += 1
-        hits[key] += r.text.strip() == e.target.strip()
-    rep = sum(v for k, v in totals.items() if not k.startswith("keep"))
+    hits, totals = span_hits(examples, [r.text for r in _repairs(rw, examples, m)], _keep_key)
     return {
         "margin": m,
-        "exact": sum(v for k, v in hits.items() if not k.startswith("keep")) / max(1, rep),
+        "exact": exact_rate(hits, totals),
         "keep": hits["keep"] / max(1, totals["keep"]),
         "keep_random": hits["keep_random"] / max(1, totals["keep_random"]),
         "by_category": {k: (hits[k], totals[k]) for k in sorted(totals)},

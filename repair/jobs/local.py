@@ -32,7 +32,8 @@ from repair.rewrite.model import with_learned_patterns
 from repair.text import Document, Segment, read_documents, segment_documents
 from repair.text.outputs import check_output, same_file
 
-__all__ = ["JobSummary", "run_job", "check_job", "write_batch"]
+__all__ = ["JobSummary", "run_job", "check_job", "write_batch", "document_batches",
+           "process_segments"]
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ def _record(item: Detection | Proposal) -> dict:
     return rec
 
 
-def _batches(inputs: Iterable[str | Path], unit: str, max_segments: int,
+def document_batches(inputs: Iterable[str | Path], unit: str, max_segments: int,
              skip: int = 0) -> Iterator[list[tuple[Document, list[Segment]]]]:
     """Whole documents with their segments (after the first ``skip``), grouped until
     ``max_segments`` segments, so the detector and the rewriter see batches of useful size
@@ -171,7 +172,7 @@ def run_job(
             if done:
                 fh.truncate(progress.bytes)
                 fh.seek(progress.bytes)
-            batches = _batches(inputs, settings.unit, batch_segments, skip=done)
+            batches = document_batches(inputs, settings.unit, batch_segments, skip=done)
             meter = Meter(summary, count_documents(inputs))
             for batch, items in _processed(batches, state, workers):
                 write_batch(batch, items, fh, summary, queue, aliases, settings)
@@ -230,7 +231,9 @@ def _queue(queue: Queue, items: list[Proposal], aliases: AliasTable, doc: Docume
     return n
 
 
-def _process(state, segments: list[Segment]) -> list[Detection | Proposal]:
+def process_segments(state, segments: list[Segment]) -> list[Detection | Proposal]:
+    """Detect (and in ``run`` mode propose for) one batch of segments; ``state`` is
+    ``(mode, settings, aliases, memory)``, what each worker process or Ray actor holds."""
     mode, settings, aliases, memory = state
     dets = detect(segments, settings.detect, aliases)
     if settings.names.candidates:  # candidates ride on the spans; never applied
@@ -253,7 +256,7 @@ def _worker_init(state) -> None:
 
 def _worker(segments: list[Segment]) -> list[Detection | Proposal]:
     assert _WORKER_STATE is not None
-    return _process(_WORKER_STATE, segments)
+    return process_segments(_WORKER_STATE, segments)
 
 
 def _processed(batches, state, workers: int):
@@ -261,7 +264,7 @@ def _processed(batches, state, workers: int):
     worker processes, at most two per worker in flight (memory stays bounded)."""
     if workers == 1:
         for batch in batches:
-            yield batch, _process(state, [s for _, segs in batch for s in segs])
+            yield batch, process_segments(state, [s for _, segs in batch for s in segs])
         return
     import multiprocessing
     from collections import deque

@@ -41,12 +41,12 @@ class _Stage:
         self.state = pickle.loads(state)
 
     def __call__(self, batch: dict) -> dict:
-        from repair.jobs.local import _process
+        from repair.jobs.local import process_segments
 
         results = []
         for blob in batch["batch"]:
             docs = pickle.loads(blob)
-            items = _process(self.state, [s for _, segs in docs for s in segs])
+            items = process_segments(self.state, [s for _, segs in docs for s in segs])
             results.append(pickle.dumps((docs, items)))
         return {"result": results}
 
@@ -54,10 +54,10 @@ class _Stage:
 def _read(row: dict) -> list[dict]:
     """The input files as batches of whole documents, grouped exactly as the local engine
     groups them, so every model call sees the same batch and the output is the same."""
-    from repair.jobs.local import _batches
+    from repair.jobs.local import document_batches
 
     return [{"batch": pickle.dumps(b)}
-            for b in _batches(list(row["files"]), row["unit"], int(row["batch_segments"]))]
+            for b in document_batches(list(row["files"]), row["unit"], int(row["batch_segments"]))]
 
 
 def run_job_ray(

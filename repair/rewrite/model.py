@@ -23,7 +23,7 @@ from pathlib import Path
 from repair.errors import ModelError
 from repair.rewrite.spans import SPECIAL_TOKENS
 
-__all__ = ["SpanRepair", "SpanRewriter", "load_rewriter", "with_learned_patterns",
+__all__ = ["SpanRepair", "SpanRewriter", "load_rewriter", "model_meta", "with_learned_patterns",
            "DEFAULT_MARGIN", "DEFAULT_CONTEXT", "PATTERNS_FILE"]
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class SpanRewriter:
         self.model.eval()
         self.path = path
         self.version = f"{path.name}@{_digest(path)}"
-        meta = _meta(path)
+        meta = model_meta(path)
         self.keep_margin = float(meta.get("keep_margin", DEFAULT_MARGIN))
         self.context_words = int(meta.get("context_words", DEFAULT_CONTEXT))
         split = [t for t in SPECIAL_TOKENS[:18]
@@ -108,7 +108,7 @@ class SpanRewriter:
         return out  # type: ignore[return-value]
 
 
-def _meta(path: Path) -> dict:
+def model_meta(path: Path) -> dict:
     meta: dict = {}
     cfg = path / "train_config.yaml"
     if cfg.exists():

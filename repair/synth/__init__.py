@@ -310,7 +310,7 @@ def generate(
         yield synth.corrupt(sent, random.Random(base + i))
 
 
-def _main() -> None:
+def main() -> None:
     """`python -m repair.synth N [seed]`: N sample pairs from the dev corpus."""
     import itertools
     import sys

@@ -1,3 +1,3 @@
-from repair.synth import _main
+from repair.synth import main
 
-_main()
+main()

@@ -169,7 +169,7 @@ def _replay(base_dir: Path, n: int, settings: FinetuneSettings) -> list[SpanExam
     """Examples like the base model's training data (synthetic repairs and keeps)."""
     import yaml
 
-    from repair.train.rewriter import RewriterTrainSettings, _stream
+    from repair.train.rewriter import RewriterTrainSettings, stream_for
 
     cfg_path = base_dir / "train_config.yaml"
     names = {f.name for f in dataclasses.fields(RewriterTrainSettings)}
@@ -178,15 +178,9 @@ def _replay(base_dir: Path, n: int, settings: FinetuneSettings) -> list[SpanExam
     sentences = corpus_sentences(settings.corpus, max_words=base_st.max_words,
                                  limit=settings.replay_sentences * 4)
     random.Random(settings.seed).shuffle(sentences)
-    stream = _stream(sentences[: settings.replay_sentences], [], base_st, settings.seed + 1,
+    stream = stream_for(sentences[: settings.replay_sentences], [], base_st, settings.seed + 1,
                      settings.seed + 1)
     return [stream.example(g) for g in range(n)]
-
-
-def _context_words(model_dir: Path) -> int:
-    from repair.rewrite.model import DEFAULT_CONTEXT, _meta
-
-    return int(_meta(model_dir).get("context_words", DEFAULT_CONTEXT))
 
 
 # --------------------------------------------------------------------------- measurement
@@ -329,6 +323,7 @@ def finetune(
 ) -> FinetuneReport:
     """Fine-tune the model in ``base_dir`` on reviewed rows (``repair.review.export`` rows, accepted
     and edited) and write it to ``out_dir`` with a model card of before/after figures."""
+    from repair.rewrite.model import DEFAULT_CONTEXT, model_meta
     from repair.rewrite.propose import fixed_table
 
     base, out = Path(base_dir), Path(out_dir)
@@ -341,7 +336,7 @@ def finetune(
     if sum(train["changed"]) == 0:
         raise InputError("no accepted or edited items to learn from in the queue")
     table = fixed_table(run_settings.rewrite, aliases) if run_settings is not None else aliases
-    words = _context_words(base)
+    words = int(model_meta(base).get("context_words", DEFAULT_CONTEXT))
 
     def examples(part):
         return edit_examples(part["machine_text"], part["final_text"], part["category"], table,

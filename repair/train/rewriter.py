@@ -16,14 +16,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import math
 import random
 import shutil
-import signal
-import sys
-import time
-from collections import Counter
-from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,18 +25,18 @@ from typing import Any
 from repair import project_path
 from repair.errors import ConfigError, InputError
 from repair.text.outputs import save_settings
-from repair.train.rewriter_data import SpanExample, SpanStream, collate, detector_negatives
+from repair.train.rewriter_data import SpanExample, SpanStream, detector_negatives, measure
 from repair.train.rewriter_io import (
     export_checkpoint,
     export_model,
     prior_curve,
     run_facts,
-    save_checkpoint,
 )
+from repair.train.rewriter_loop import TrainingLoop, lr_factor
 
 __all__ = ["RewriterTrainSettings", "TrainResult", "load_train_settings", "build_model",
            "lr_factor", "heldout_examples", "measure", "export_checkpoint", "export_model",
-           "train_rewriter"]
+           "stream_for", "train_rewriter"]
 
 log = logging.getLogger(__name__)
 
@@ -147,18 +141,7 @@ def build_model(st: RewriterTrainSettings, tok):
     return CopyT5ForConditionalGeneration(cfg)
 
 
-def lr_factor(st: RewriterTrainSettings, step: int, seconds: float) -> float:
-    """Learning-rate multiplier: linear warm-up over steps, then linear decay to 0 at
-    ``max_steps`` or ``max_minutes``, whichever comes first."""
-    if step < st.warmup_steps:
-        return (step + 1) / st.warmup_steps
-    done = (step - st.warmup_steps) / max(1, st.max_steps - st.warmup_steps)
-    if st.max_minutes:
-        done = max(done, seconds / (st.max_minutes * 60))
-    return max(0.0, 1.0 - done)
-
-
-def _stream(sentences: list[str], negatives, st: RewriterTrainSettings, seed: int,
+def stream_for(sentences: list[str], negatives, st: RewriterTrainSettings, seed: int,
             synth_seed: int) -> SpanStream:
     return SpanStream(sentences, negatives, seed=seed, synth_seed=synth_seed,
                       keep_rate=st.keep_rate, context_words=st.context_words,
@@ -180,39 +163,8 @@ def heldout_examples(st: RewriterTrainSettings, n: int, seed: int = 20_261_126,
     if detect_settings is not None and len(sents) > 2000:
         pool, tail = sents[:-2000], sents[-2000:]
         negatives = detector_negatives(tail, detect_settings, aliases)
-    s = _stream(pool, negatives, dataclasses.replace(st, tag_dropout=0.0), seed, seed)
+    s = stream_for(pool, negatives, dataclasses.replace(st, tag_dropout=0.0), seed, seed)
     return [s.example(g) for g in range(n)]
-
-
-def measure(model, tok, examples: list[SpanExample], batch_size: int = 64) -> dict:
-    """Greedy repairs of held-out spans: exact-repair rate (per category) and keep rate."""
-    import torch
-
-    from repair.rewrite.decode import greedy
-
-    was_training = model.training
-    model.eval()
-    outs: list[str] = []
-    with torch.inference_mode():
-        for b in range(0, len(examples), batch_size):
-            chunk = examples[b : b + batch_size]
-            ids = [tok(e.source, add_special_tokens=True).input_ids[:64] for e in chunk]
-            for h in greedy(model, ids, max_new_tokens=32):
-                outs.append(tok.decode(h.tokens, skip_special_tokens=True).strip())
-    model.train(was_training)
-    hits: Counter = Counter()
-    totals: Counter = Counter()
-    for e, out in zip(examples, outs, strict=True):
-        key = e.category if e.kind == "repair" else "keep"  # the curve: all keep examples
-        totals[key] += 1
-        hits[key] += out == e.target.strip()
-    rep = sum(v for k, v in totals.items() if k != "keep")
-    return {
-        "exact": round(sum(v for k, v in hits.items() if k != "keep") / max(1, rep), 4),
-        "keep": round(hits["keep"] / max(1, totals["keep"]), 4),
-        "by_category": {k: round(hits[k] / totals[k], 4) for k in sorted(totals)},
-        "n": dict(totals),
-    }
 
 
 def _tokenizer(st: RewriterTrainSettings, sentences: list[str], resume: bool):
@@ -247,7 +199,6 @@ def train_rewriter(
     (``negative_sentences``).
     """
     import torch
-    from tqdm import tqdm
 
     from repair.text import corpus_sentences
 
@@ -257,9 +208,9 @@ def train_rewriter(
         else st.device
     run_dir, out_dir = project_path(st.run_dir), project_path(st.out_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    ckpt_path = run_dir / "checkpoint.pt"
-    if resume and not ckpt_path.exists():
-        raise InputError("no checkpoint to resume from; run without --resume", ckpt_path)
+    if resume and not (run_dir / "checkpoint.pt").exists():
+        raise InputError("no checkpoint to resume from; run without --resume",
+                         run_dir / "checkpoint.pt")
 
     log.info("loading corpus %s", st.corpus)
     sentences = corpus_sentences(project_path(st.corpus), max_words=st.max_words)
@@ -271,120 +222,37 @@ def train_rewriter(
     log.info("%d sentences, %d detector spans for keep examples", len(sentences),
              len(negatives))
 
+    model = _initial_model(st, tok, resume)
+    model.to(device)
+    log.info("model: %.2fM parameters on %s", sum(p.numel() for p in model.parameters()) / 1e6,
+             device)
+    loop = TrainingLoop(st, model, tok, device, run_dir, prior_curve(st.init))
+    if resume:
+        loop.restore()
+    stream = stream_for(sentences, negatives, st, st.seed, st.synth_seed)
+    dev = heldout_examples(st, st.eval_n) if st.eval_every >= 0 else []
+    finished = loop.run(stream, dev, stop_at)
+    if finished:
+        model.eval()
+        state = {"step": loop.step, "seconds": loop.seconds, "loss_ema": loop.ema,
+                 "examples_total": loop.examples}
+        export_model(model, tok, st, out_dir, run_facts(state, model, device), loop.curve)
+    return TrainResult(str(out_dir), loop.step, loop.seconds, loop.ema, finished,
+                       tuple(loop.curve))
+
+
+def _initial_model(st: RewriterTrainSettings, tok, resume: bool):
+    """A new model, or the ``init`` model to warm-start from (a resumed run loads its
+    checkpoint's weights over either)."""
     if st.init and not resume:
+        import torch
         from transformers import AutoModelForSeq2SeqLM
 
         import repair.rewrite.copy_model  # noqa: F401  (registers copy_t5)
 
-        model = AutoModelForSeq2SeqLM.from_pretrained(str(project_path(st.init)),
-                                                      dtype=torch.float32)
-    else:
-        model = build_model(st, tok)
-    model.to(device)
-    n_params = sum(p.numel() for p in model.parameters())
-    log.info("model: %.2fM parameters on %s", n_params / 1e6, device)
-    decay = [p for p in model.parameters() if p.dim() >= 2]
-    no_decay = [p for p in model.parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": st.weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}],
-                            lr=st.lr, betas=(0.9, 0.98), eps=1e-8)
-    curve = prior_curve(st.init)
-    offset = curve[-1]["examples"] if curve else 0  # a warm start continues the stream
-    step, seconds, ema = 0, 0.0, float("nan")
-    if resume:
-        state = torch.load(ckpt_path, map_location="cpu", weights_only=False)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
-        step, seconds, ema = state["step"], state["seconds"], state["loss_ema"]
-        offset, curve = state["offset"], state["curve"]
-        random.setstate(state["py_rng"])
-        torch.set_rng_state(state["torch_rng"])
-        log.info("resumed at step %d (%.0f s trained)", step, seconds)
-
-    stream = _stream(sentences, negatives, st, st.seed, st.synth_seed)
-    dev = heldout_examples(st, st.eval_n) if st.eval_every >= 0 else []
-
-    def point() -> None:
-        m = measure(model, tok, dev)
-        curve.append({"examples": offset + step * st.batch_size, "step": step,
-                      "seconds": round(seconds, 1), "loss_ema": round(ema, 4), **m})
-        log.info("curve: %d examples, exact %.3f, keep %.3f", curve[-1]["examples"],
-                 m["exact"], m["keep"])
-        with (run_dir / "curve.jsonl").open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(curve[-1]) + "\n")
-
-    stop = {"flag": False}
-
-    def _on_signal(signum, frame):  # noqa: ARG001
-        stop["flag"] = True
-
-    old = {s: signal.signal(s, _on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
-
-    def checkpoint() -> None:
-        save_checkpoint(ckpt_path, {
-            "model": model.state_dict(), "optimizer": opt.state_dict(), "step": step,
-            "seconds": seconds, "loss_ema": ema, "offset": offset, "curve": curve,
-            "examples_total": offset + step * st.batch_size, "py_rng": random.getstate(),
-            "torch_rng": torch.get_rng_state(), "settings": dataclasses.asdict(st),
-        })
-
-    autocast = (torch.autocast("cuda", dtype=torch.bfloat16)
-                if st.precision == "bf16" and device == "cuda" else nullcontext())
-    model.train()
-    bar = tqdm(total=st.max_steps, initial=step, desc="rewriter", file=sys.stderr,
-               mininterval=10 if not sys.stderr.isatty() else 0.5, dynamic_ncols=True)
-    t_last = time.perf_counter()
-
-    def out_of_time() -> bool:
-        return bool(st.max_minutes) and seconds >= st.max_minutes * 60  # type: ignore[operator]
-
-    try:
-        while not (step >= st.max_steps or out_of_time() or stop["flag"]
-                   or (stop_at is not None and step >= stop_at)):
-            g0 = offset + step * st.batch_size
-            batch = collate([stream.example(g) for g in range(g0, g0 + st.batch_size)], tok,
-                            st.max_source, st.max_target)
-            lr = st.lr * lr_factor(st, step, seconds)
-            for group in opt.param_groups:
-                group["lr"] = lr
-            with autocast:
-                loss = model(**{k: v.to(device) for k, v in batch.items()}).loss
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), st.grad_clip)
-            opt.step()
-            opt.zero_grad(set_to_none=True)
-            step += 1
-            li = float(loss.detach())
-            ema = li if math.isnan(ema) else 0.98 * ema + 0.02 * li
-            now = time.perf_counter()
-            seconds += now - t_last
-            bar.update(1)
-            bar.set_postfix(loss=f"{ema:.3f}", lr=f"{lr:.2e}", refresh=False)
-            if step % st.log_every == 0:
-                log.info("step %d loss %.4f (ema %.4f) lr %.2e %.0f s, %.0f examples/s", step,
-                         li, ema, lr, seconds, step * st.batch_size / max(seconds, 1e-9))
-            if st.eval_every and step % st.eval_every == 0 and dev:
-                point()
-            if step % st.save_every == 0:
-                checkpoint()
-            t_last = time.perf_counter()  # curve points and checkpoints are not training time
-    finally:
-        bar.close()
-        for s, h in old.items():
-            signal.signal(s, h)
-    finished = step >= st.max_steps or out_of_time()
-    if finished and dev and (not curve or curve[-1]["step"] != step
-                             or curve[-1]["examples"] != offset + step * st.batch_size):
-        point()
-    checkpoint()
-    log.info("%s at step %d, %.0f s, loss ema %.4f", "finished" if finished else "stopped",
-             step, seconds, ema)
-    if finished:
-        model.eval()
-        state = {"step": step, "seconds": seconds, "loss_ema": ema,
-                 "examples_total": offset + step * st.batch_size}
-        export_model(model, tok, st, out_dir, run_facts(state, model, device), curve)
-    return TrainResult(str(out_dir), step, seconds, ema, finished, tuple(curve))
+        return AutoModelForSeq2SeqLM.from_pretrained(str(project_path(st.init)),
+                                                     dtype=torch.float32)
+    return build_model(st, tok)
 
 
 def _negatives(st: RewriterTrainSettings, sentences: list[str], detect_settings,

@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import random
 import re
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from repair.rewrite.spans import TAGS, make_window
 from repair.rewrite.tokenizer import placeholder
 
 __all__ = ["SpanExample", "SpanStream", "name_runs", "protect_pair", "detector_negatives",
-           "collate", "NAME_FAMILIES", "random_span"]
+           "collate", "NAME_FAMILIES", "random_span", "span_hits", "exact_rate", "measure"]
+
 
 NAME_FAMILIES = ("pinyin", "calque_name")
 _WORD = re.compile(r"\w+")
@@ -235,3 +238,48 @@ def collate(examples: list[SpanExample], tok, max_source: int, max_target: int) 
               padding=True, return_tensors="pt")
     labels = tgt.input_ids.masked_fill(tgt.attention_mask == 0, -100)
     return {"input_ids": src.input_ids, "attention_mask": src.attention_mask, "labels": labels}
+
+
+def span_hits(examples: Sequence[SpanExample], outputs: Sequence[str],
+              keep_key: Callable[[SpanExample], str] = lambda e: "keep",
+              ) -> tuple[Counter, Counter]:
+    """(hits, totals) of repairs equal to their targets, per category (repair examples) and
+    per ``keep_key`` (keep examples)."""
+    hits: Counter = Counter()
+    totals: Counter = Counter()
+    for e, out in zip(examples, outputs, strict=True):
+        key = e.category if e.kind == "repair" else keep_key(e)
+        totals[key] += 1
+        hits[key] += out.strip() == e.target.strip()
+    return hits, totals
+
+
+def exact_rate(hits: Counter, totals: Counter) -> float:
+    """The share of repair examples (not keep ones) repaired exactly."""
+    rep = sum(v for k, v in totals.items() if not k.startswith("keep"))
+    return sum(v for k, v in hits.items() if not k.startswith("keep")) / max(1, rep)
+
+
+def measure(model, tok, examples: list[SpanExample], batch_size: int = 64) -> dict:
+    """Greedy repairs of held-out spans: exact-repair rate (per category) and keep rate."""
+    import torch
+
+    from repair.rewrite.decode import greedy
+
+    was_training = model.training
+    model.eval()
+    outs: list[str] = []
+    with torch.inference_mode():
+        for b in range(0, len(examples), batch_size):
+            chunk = examples[b : b + batch_size]
+            ids = [tok(e.source, add_special_tokens=True).input_ids[:64] for e in chunk]
+            for h in greedy(model, ids, max_new_tokens=32):
+                outs.append(tok.decode(h.tokens, skip_special_tokens=True).strip())
+    model.train(was_training)
+    hits, totals = span_hits(examples, outs)  # the curve: all keep examples together
+    return {
+        "exact": round(exact_rate(hits, totals), 4),
+        "keep": round(hits["keep"] / max(1, totals["keep"]), 4),
+        "by_category": {k: round(hits[k] / totals[k], 4) for k in sorted(totals)},
+        "n": dict(totals),
+    }
