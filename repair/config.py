@@ -117,38 +117,39 @@ def load_settings(
     resolved by the caller against the working directory).
     """
     cfg_path = Path(path) if path else DEFAULT_CONFIG
-    try:
-        data = yaml.safe_load(cfg_path.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise ConfigError(f"cannot read config ({exc.strerror})", cfg_path) from exc
-    except yaml.YAMLError as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        raise ConfigError(
-            f"invalid YAML: {exc}", cfg_path, None if line is None else line + 1
-        ) from exc
+    data = _read_yaml(cfg_path)
     base = ROOT
     settings_data = _merge(data, overrides or {})
     return _build(Settings, settings_data, str(cfg_path), base)
 
 
 def load_section(
-    path: str | Path, section: str, cls: type, path_keys: tuple[str, ...] = (),
+    path: str | Path, section: str | None, cls: type, path_keys: tuple[str, ...] = (),
     overrides: Mapping[str, Any] | None = None,
 ) -> Any:
-    """One section of a command's YAML (``configs/train_detector.yaml: train``, ...) as typed
-    settings; ``path_keys`` are resolved against the project root."""
+    """One section of a command's YAML (``configs/train_detector.yaml: train``, ...; None: the
+    whole file, as ``configs/train_rewriter*.yaml``) as typed settings, with ``overrides`` (those
+    given as None left out); ``path_keys`` are resolved against the project root."""
     cfg = Path(path)
-    try:
-        data = yaml.safe_load(cfg.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise ConfigError(f"cannot read config ({exc.strerror})", cfg) from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML: {exc}", cfg) from exc
-    values = {**(data.get(section) or {}), **(overrides or {})}
+    data = _read_yaml(cfg)
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    values = {**((data.get(section) if section else data) or {}), **given}
     for key in path_keys:
         if values.get(key) is not None and not Path(str(values[key])).is_absolute():
             values[key] = str((ROOT / str(values[key])).resolve())
-    return _build(cls, values, str(cfg), ROOT, (section,))
+    return _build(cls, values, str(cfg), ROOT, (section,) if section else ())
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read config ({exc.strerror})", path) from exc
+    except yaml.YAMLError as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        raise ConfigError(
+            f"invalid YAML: {exc}", path, None if line is None else line + 1
+        ) from exc
 
 
 def load_aliases(settings: Settings, extra: Sequence[str | Path] = ()) -> AliasTable:

@@ -6,8 +6,9 @@ import random
 
 import pytest
 
+from repair.config import load_section
 from repair.synth import Corruption, SyntheticPair
-from repair.train.rewriter import RewriterTrainSettings, load_train_settings, lr_factor
+from repair.train.rewriter import RewriterTrainSettings, lr_factor
 from repair.train.rewriter_data import SpanStream, name_runs, protect_pair
 
 from .conftest import ROOT, tiny_train_settings
@@ -36,14 +37,14 @@ def test_protect_pair_keeps_offsets_of_the_remaining_edits():
 
 
 def test_configs_load():
-    cpu = load_train_settings(ROOT / "configs" / "train_rewriter_cpu.yaml")
-    gpu = load_train_settings(ROOT / "configs" / "train_rewriter_gpu.yaml")
+    cpu = load_section(ROOT / "configs" / "train_rewriter_cpu.yaml", None, RewriterTrainSettings)
+    gpu = load_section(ROOT / "configs" / "train_rewriter_gpu.yaml", None, RewriterTrainSettings)
     for st in (cpu, gpu):
         assert st.max_source >= 32 and st.warmup_steps < st.max_steps
         assert st.context_words == cpu.context_words  # one format on both
     assert (cpu.device, gpu.device, gpu.precision) == ("cpu", "cuda", "bf16")
-    assert load_train_settings(ROOT / "configs" / "train_rewriter_cpu.yaml",
-                               init="models/x").init == "models/x"
+    assert load_section(ROOT / "configs" / "train_rewriter_cpu.yaml", None, RewriterTrainSettings,
+                        overrides={"init": "models/x"}).init == "models/x"
 
 
 def test_lr_schedule_warms_up_and_decays():

@@ -53,13 +53,13 @@ def train_rewriter_cmd(
 ) -> None:
     """Train the span rewriter (resumable; Ctrl-C saves a checkpoint), calibrate its keep
     margin on held-out spans, and print its learning curve."""
-    from repair.config import load_aliases
+    from repair.config import load_aliases, load_section
     from repair.eval.heldout import write_calibration
-    from repair.train.rewriter import export_checkpoint, load_train_settings, train_rewriter
+    from repair.train.rewriter import RewriterTrainSettings, export_checkpoint, train_rewriter
     from repair.train.rewriter_io import write_card
 
     logging.getLogger("repair").setLevel(logging.INFO)
-    st = load_train_settings(config, init=abs_path(init))
+    st = load_section(config, None, RewriterTrainSettings, overrides={"init": abs_path(init)})
     run = settings(None)
     if export:
         out, finished, curve = export_checkpoint(st), True, None

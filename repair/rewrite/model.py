@@ -23,7 +23,8 @@ from pathlib import Path
 from repair.errors import ModelError
 from repair.rewrite.spans import SPECIAL_TOKENS
 
-__all__ = ["SpanRepair", "SpanRewriter", "load_rewriter", "model_meta", "with_learned_patterns",
+__all__ = ["SpanRepair", "SpanRewriter", "load_rewriter", "model_meta", "train_config",
+           "with_learned_patterns",
            "DEFAULT_MARGIN", "DEFAULT_CONTEXT", "PATTERNS_FILE"]
 
 log = logging.getLogger(__name__)
@@ -108,15 +109,21 @@ class SpanRewriter:
         return out  # type: ignore[return-value]
 
 
-def model_meta(path: Path) -> dict:
-    meta: dict = {}
-    cfg = path / "train_config.yaml"
-    if cfg.exists():
-        import yaml
+def train_config(path: str | Path) -> dict:
+    """The training settings a model directory records (``train_config.yaml``; {} if none)."""
+    cfg = Path(path) / "train_config.yaml"
+    if not cfg.exists():
+        return {}
+    import yaml
 
-        data = yaml.safe_load(cfg.read_text(encoding="utf-8")) or {}
-        if "context_words" in data:
-            meta["context_words"] = data["context_words"]
+    return yaml.safe_load(cfg.read_text(encoding="utf-8")) or {}
+
+
+def model_meta(path: Path) -> dict:
+    """What a model directory records about itself: its window (``context_words``, from the
+    training settings) and its calibration (``rewriter.json``)."""
+    data = train_config(path)
+    meta: dict = {"context_words": data["context_words"]} if "context_words" in data else {}
     f = path / "rewriter.json"
     if f.exists():
         meta.update(json.loads(f.read_text(encoding="utf-8")))

@@ -167,14 +167,13 @@ def edit_examples(machine: Sequence[str], final: Sequence[str], categories: Sequ
 
 def _replay(base_dir: Path, n: int, settings: FinetuneSettings) -> list[SpanExample]:
     """Examples like the base model's training data (synthetic repairs and keeps)."""
-    import yaml
 
+    from repair.rewrite.model import train_config
     from repair.train.rewriter import RewriterTrainSettings, stream_for
 
-    cfg_path = base_dir / "train_config.yaml"
     names = {f.name for f in dataclasses.fields(RewriterTrainSettings)}
-    data = yaml.safe_load(cfg_path.read_text(encoding="utf-8")) if cfg_path.exists() else {}
-    base_st = RewriterTrainSettings(**{k: v for k, v in (data or {}).items() if k in names})
+    data = train_config(base_dir)
+    base_st = RewriterTrainSettings(**{k: v for k, v in data.items() if k in names})
     sentences = corpus_sentences(settings.corpus, max_words=base_st.max_words,
                                  limit=settings.replay_sentences * 4)
     random.Random(settings.seed).shuffle(sentences)

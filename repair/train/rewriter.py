@@ -19,8 +19,6 @@ import logging
 import random
 import shutil
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 from repair import project_path
 from repair.errors import ConfigError, InputError
@@ -34,7 +32,7 @@ from repair.train.rewriter_io import (
 )
 from repair.train.rewriter_loop import TrainingLoop, lr_factor
 
-__all__ = ["RewriterTrainSettings", "TrainResult", "load_train_settings", "build_model",
+__all__ = ["RewriterTrainSettings", "TrainResult", "build_model",
            "lr_factor", "heldout_examples", "measure", "export_checkpoint", "export_model",
            "stream_for", "train_rewriter"]
 
@@ -105,25 +103,6 @@ class TrainResult:
     final_loss: float
     finished: bool  # False when stopped by a signal before max_steps
     curve: tuple[dict, ...] = ()
-
-
-def load_train_settings(path: str | Path, **overrides: Any) -> RewriterTrainSettings:
-    """Read a ``configs/train_rewriter*.yaml`` file into settings (``overrides`` win)."""
-    import yaml
-
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise ConfigError(f"cannot read config ({exc.strerror})", path) from exc
-    data = {**data, **{k: v for k, v in overrides.items() if v is not None}}
-    names = {f.name for f in dataclasses.fields(RewriterTrainSettings)}
-    unknown = set(data) - names
-    if unknown:
-        raise ConfigError(f"unknown key(s) {sorted(unknown)}; known: {sorted(names)}", path)
-    try:
-        return RewriterTrainSettings(**data)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"invalid settings: {exc}", path) from exc
 
 
 def build_model(st: RewriterTrainSettings, tok):

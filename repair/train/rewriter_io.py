@@ -94,10 +94,10 @@ def write_card(out_dir: str | Path, measured: str = "") -> Path:
     """``README.md`` for an exported model: architecture, data, training, the learning curve
     and the calibrated keep margin, read from the files beside it; ``measured`` (markdown) is
     appended as the evaluation section."""
-    import yaml
+    from repair.rewrite.model import train_config
 
     out = Path(out_dir)
-    cfg: dict[str, Any] = yaml.safe_load((out / "train_config.yaml").read_text("utf-8")) or {}
+    cfg: dict[str, Any] = train_config(out)
     curve = json.loads((out / "curve.json").read_text("utf-8")) if (out / "curve.json").exists() \
         else []
     meta = json.loads((out / "rewriter.json").read_text("utf-8")) \
