@@ -11,9 +11,12 @@ from pathlib import Path
 
 __version__ = "0.1.0"
 
-__all__ = ["ROOT", "__version__", "project_path"]
+__all__ = ["ROOT", "SHARED", "__version__", "project_path"]
 
 ROOT = Path(__file__).resolve().parent.parent
+# The shared corpora and lexicons, beside the project; like every relative path in settings, it is
+# taken from ROOT (``project_path``), never from the working directory.
+SHARED = "../shared/data"
 
 
 def project_path(p: str | Path) -> Path:

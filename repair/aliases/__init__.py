@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +23,7 @@ __all__ = [
     "AliasMatch",
     "AliasTable",
     "FREQUENT_ZIPF",
+    "calque_rows",
     "check_rows",
     "load_alias_tables",
     "load_calque_table",
@@ -275,21 +276,27 @@ def canonicalize(text: str, table: AliasTable) -> tuple[str, list[AliasMatch]]:
     return "".join(pieces), matches
 
 
+def calque_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """The rows of a calque list (``phrase<TAB>suggestion<TAB>note[<TAB>context]``, header
+    first) as (line number, columns); blank and comment lines left out. The one reader of the
+    format: the detector's phrase lists and the proposals' calque table both use it."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AliasTableError(f"cannot read calque list ({exc})", path) from exc
+    for lineno, line in enumerate(lines[1:], start=2):
+        if line.strip() and not line.lstrip().startswith("#"):
+            yield lineno, line.split("\t")
+
+
 def load_calque_table(path: str | Path) -> AliasTable:
     """Known calques (``phrase<TAB>suggestion<TAB>note[<TAB>context]``, header first) as alias
     rows of type ``calque``: each phrase with a suggestion is a variant of its suggestion, so it
     is proposed, protected and verified exactly like an entity variant. ``context`` restricts a
     phrase that is also ordinary Vietnamese, as in alias tables."""
     p = Path(path)
-    try:
-        lines = p.read_text(encoding="utf-8-sig").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AliasTableError(f"cannot read calque list ({exc})", p) from exc
     rows = []
-    for lineno, line in enumerate(lines[1:], start=2):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        cols = line.split("\t")
+    for lineno, cols in calque_rows(p):
         phrase = nfc(cols[0].strip())
         suggestion = nfc(cols[1].strip()) if len(cols) > 1 else ""
         if not phrase or not suggestion:

@@ -82,22 +82,22 @@ def names_eval(
 
 @names_app.command("gazetteer")
 def names_gazetteer(
-    corpus: Annotated[Path, typer.Option(help="clean corpus .jsonl.gz")] = Path(
-        "../shared/data/corpus/train.jsonl.gz"
-    ),
+    corpus: Annotated[Path | None, typer.Option(
+        help="clean corpus .jsonl.gz (default: the shared training corpus)")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="default: names.gazetteer")]
     = None,
     min_count: Annotated[int, typer.Option(help="keep names seen at least this often")] = 3,
     config: ConfigOpt = None,
 ) -> None:
     """Mine the name gazetteer (names, counts, title / place context) from clean news."""
-    from repair import project_path
+    from repair import SHARED, project_path
     from repair.names import mine_gazetteer
     from repair.text import corpus_sentences
 
     run = settings(config)
     target = out or project_path(run.names.gazetteer)
-    gaz = mine_gazetteer(corpus_sentences(corpus), min_count=min_count)
+    source = corpus or project_path(f"{SHARED}/corpus/train.jsonl.gz")
+    gaz = mine_gazetteer(corpus_sentences(source), min_count=min_count)
     gaz.save(target)
     console.print(f"{len(gaz.names)} names, {len(gaz.syllables)} syllables -> {target}")
 

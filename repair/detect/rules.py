@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from repair.aliases import AliasTable
+from repair.aliases import AliasTable, calque_rows
 from repair.detect.base import DEFAULT_WEIGHTS, DetectSettings, Span
 from repair.errors import ConfigError
 from repair.text import fold_key, is_vietnamese_syllable, nfc, tokens
@@ -209,10 +209,7 @@ def _load_calques(paths: tuple[str, ...]) -> tuple[re.Pattern[str] | None, dict[
         p = Path(path)
         if not p.exists():
             raise ConfigError("calque list not found; set detect.calques in the config", p)
-        for lineno, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1):
-            if lineno == 1 or not line.strip() or line.startswith("#"):
-                continue
-            cols = line.split("\t")
+        for _, cols in calque_rows(p):
             phrases.setdefault(nfc(cols[0].strip()), cols[1].strip() if len(cols) > 1 else "")
     if not phrases:
         return None, {}

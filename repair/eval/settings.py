@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from repair import SHARED
+
 if TYPE_CHECKING:
     from repair.detect import DetectSettings
     from repair.names import NamesSettings
@@ -17,9 +19,9 @@ __all__ = ["EvalSettings", "RunSettings"]
 @dataclass(frozen=True)
 class EvalSettings:
     # Held-out clean sentences (never used in training) for the false-positive rate.
-    clean: str | None = "../shared/data/corpus/dev.jsonl.gz"
+    clean: str | None = f"{SHARED}/corpus/dev.jsonl.gz"
     clean_n: int = 5000
-    gold: str | None = "../shared/data/seed_dev.jsonl"  # the default labelled file
+    gold: str | None = f"{SHARED}/seed_dev.jsonl"  # the default labelled file
 
 
 class RunSettings(Protocol):

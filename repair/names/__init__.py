@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from repair import project_path
+from repair import SHARED, project_path
 from repair.errors import InputError
 from repair.names.gazetteer import Gazetteer, mine_gazetteer
 from repair.names.hanviet import HanViet, load_hanviet
@@ -43,7 +43,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class NamesSettings:
-    hanviet: str = "../shared/data/lexicon/hanviet/hanviet.csv"  # Traditional char -> readings
+    hanviet: str = f"{SHARED}/lexicon/hanviet/hanviet.csv"  # Traditional char -> readings
     gazetteer: str = "models/names/gazetteer.tsv.gz"  # `repair names gazetteer`
     top_k: int = 5  # candidates per span
     candidates: bool = True  # `repair detect` / `run` attach candidates to flagged name spans

@@ -86,7 +86,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from repair import project_path
+from repair import SHARED, project_path
 from repair.synth import calque, calque_name, date, duplicate, english, grammar, pinyin, term
 from repair.synth.common import Corruption, Ctx, Edit, SyntheticPair, is_cap
 from repair.synth.resources import load_resources
@@ -144,8 +144,8 @@ class SynthSettings:
     family_weights: Mapping[str, float] = field(
         default_factory=lambda: dict(DEFAULT_FAMILY_WEIGHTS)
     )
-    hanviet_csv: Path = Path("../shared/data/lexicon/hanviet/hanviet.csv")
-    vi_words: Path = Path("../shared/data/lexicon/vi_words.txt")
+    hanviet_csv: Path = Path(f"{SHARED}/lexicon/hanviet/hanviet.csv")
+    vi_words: Path = Path(f"{SHARED}/lexicon/vi_words.txt")
     # calque_name may replace a Vietnamese person name by a Japanese table name's
     # calque; the clean side keeps the original name (set False when the corrupted
     # side must stay recoverable from itself, e.g. for rewriter training).
@@ -317,7 +317,7 @@ def main() -> None:
 
     logging.basicConfig(level=logging.INFO)
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10
-    dev = project_path(Path("../shared/data/corpus/dev.jsonl.gz"))
+    dev = project_path(f"{SHARED}/corpus/dev.jsonl.gz")
     pairs = generate(
         iter_corpus(dev),
         SynthSettings(seed=int(sys.argv[2]) if len(sys.argv) > 2 else 0, rate=1.0),

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from repair import SHARED, project_path
 from repair.aliases import AliasTable
 from repair.detect.base import DetectSettings
 from repair.detect.features import FEATURE_NAMES, LexStats, featurize
@@ -42,7 +43,7 @@ CLASSES = ["O", *FAMILIES]
 
 @dataclass(frozen=True)
 class DetectorTrainSettings:
-    corpus: str = "../shared/data/corpus/train.jsonl.gz"
+    corpus: str = f"{SHARED}/corpus/train.jsonl.gz"
     out: str = "models/detector"
     stats_sentences: int = 300_000
     train_sentences: int = 60_000
@@ -86,7 +87,7 @@ def _collect(settings: DetectorTrainSettings) -> dict[str, list[str]]:
         "valid": settings.valid_sentences,
     }
     parts: dict[str, list[str]] = {k: [] for k in want}
-    for doc_id, text in _read_corpus(Path(settings.corpus)):
+    for doc_id, text in _read_corpus(project_path(settings.corpus)):
         part = corpus_split(doc_id)
         if len(parts[part]) < want[part]:
             parts[part].append(text)

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from repair import SHARED, project_path
 from repair.aliases import AliasTable
 from repair.errors import ConfigError, InputError, ModelError
 from repair.text import corpus_sentences
@@ -48,7 +49,7 @@ class FinetuneSettings:
     warmup_steps: int = 10
     threads: int = 1
     seed: int = 0
-    corpus: str = "../shared/data/corpus/train.jsonl.gz"  # replay source
+    corpus: str = f"{SHARED}/corpus/train.jsonl.gz"  # replay source
     replay_sentences: int = 20_000
     max_minutes: float = 14.0  # stop training (and keep what was learned) after this long
     heldout_splits: tuple[str, ...] = ("test",)  # export.split_of splits held out of training
@@ -174,7 +175,7 @@ def _replay(base_dir: Path, n: int, settings: FinetuneSettings) -> list[SpanExam
     names = {f.name for f in dataclasses.fields(RewriterTrainSettings)}
     data = train_config(base_dir)
     base_st = RewriterTrainSettings(**{k: v for k, v in data.items() if k in names})
-    sentences = corpus_sentences(settings.corpus, max_words=base_st.max_words,
+    sentences = corpus_sentences(project_path(settings.corpus), max_words=base_st.max_words,
                                  limit=settings.replay_sentences * 4)
     random.Random(settings.seed).shuffle(sentences)
     stream = stream_for(sentences[: settings.replay_sentences], [], base_st, settings.seed + 1,
@@ -232,7 +233,7 @@ def _learn_patterns(base: Path, out: Path, train, settings: FinetuneSettings) ->
     )
 
     ps = PatternSettings()
-    clean = corpus_sentences(settings.corpus, limit=ps.clean_sentences)
+    clean = corpus_sentences(project_path(settings.corpus), limit=ps.clean_sentences)
     learned = mine_patterns(train["machine_text"], train["final_text"], clean, ps)
     inherited = read_patterns(base / PATTERNS_FILE) if (base / PATTERNS_FILE).exists() else []
     if learned or inherited:

@@ -26,6 +26,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from repair import SHARED, project_path
 from repair.aliases import AliasTable
 from repair.errors import InputError
 from repair.text import corpus_records, corpus_sentences
@@ -44,8 +45,8 @@ class DemoSettings:
     n_heldout: int = 80
     n_clean: int = 300
     max_words: int = 30
-    corpus: str = "../shared/data/corpus/train.jsonl.gz"
-    clean_corpus: str = "../shared/data/corpus/dev.jsonl.gz"
+    corpus: str = f"{SHARED}/corpus/train.jsonl.gz"
+    clean_corpus: str = f"{SHARED}/corpus/dev.jsonl.gz"
     reviewer: str = "demo-reviewer"
 
 
@@ -65,7 +66,7 @@ class DemoReport:
 
 
 def _pattern_sentences(ds: DemoSettings) -> tuple[list[str], list[str]]:
-    path = Path(ds.corpus)
+    path = project_path(ds.corpus)
     if not path.exists():
         raise InputError("corpus not found; set the demo's corpus", path)
     pool, held = [], []
@@ -83,7 +84,7 @@ def _pattern_sentences(ds: DemoSettings) -> tuple[list[str], list[str]]:
 
 
 def _clean_sentences(ds: DemoSettings) -> list[str]:
-    return corpus_sentences(ds.clean_corpus, max_words=ds.max_words, limit=ds.n_clean)
+    return corpus_sentences(project_path(ds.clean_corpus), max_words=ds.max_words, limit=ds.n_clean)
 
 
 def _fixed(out: str, ds: DemoSettings) -> bool:

@@ -20,7 +20,7 @@ import random
 import shutil
 from dataclasses import dataclass
 
-from repair import project_path
+from repair import SHARED, project_path
 from repair.errors import ConfigError, InputError
 from repair.text.outputs import save_settings
 from repair.train.rewriter_data import SpanExample, SpanStream, detector_negatives, measure
@@ -41,8 +41,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class RewriterTrainSettings:
-    corpus: str = "../shared/data/corpus/train.jsonl.gz"
-    dev_corpus: str = "../shared/data/corpus/dev.jsonl.gz"  # the learning curve's spans
+    corpus: str = f"{SHARED}/corpus/train.jsonl.gz"
+    dev_corpus: str = f"{SHARED}/corpus/dev.jsonl.gz"  # the learning curve's spans
     out_dir: str = "models/rewriter"  # the exported save_pretrained model
     run_dir: str = "runs/rewriter"  # checkpoints, tokenizer, log
     init: str | None = None  # warm start from this model directory (its tokenizer too)
