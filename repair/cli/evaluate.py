@@ -8,16 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from repair.cli.common import (
-    AliasOpt,
-    ConfigOpt,
-    abs_path,
-    measure_table,
-    renamed,
-    rows_table,
-    settings,
-    stdout,
-)
+from repair.cli import common
 
 __all__ = ["register"]
 
@@ -33,8 +24,8 @@ def eval_cmd(
     gold: Annotated[
         Path | None, typer.Option("--gold", help="labelled JSONL (default: eval.gold)")
     ] = None,
-    aliases: AliasOpt = None,
-    config: ConfigOpt = None,
+    aliases: common.AliasOpt = None,
+    config: common.ConfigOpt = None,
     detector: Annotated[Path | None, typer.Option(
         "--detector", help="detector model directory (default: detect.model)")] = None,
     model: Annotated[Path | None, typer.Option(
@@ -56,17 +47,18 @@ def eval_cmd(
     from repair.errors import ConfigError
     from repair.eval.evaluate import evaluate
 
-    detector = renamed(detector, model, "--model", "--detector")
-    run = settings(config, **{"detect.model": abs_path(detector), "eval.clean_n": clean_n,
-                              "rewrite.model": abs_path(rewriter),
+    detector = common.renamed(detector, model, "--model", "--detector")
+    run = common.settings(config, **{"detect.model": common.abs_path(detector),
+                                     "eval.clean_n": clean_n,
+                              "rewrite.model": common.abs_path(rewriter),
                               "aliases": [] if no_default_aliases else None})
     gold = gold or (Path(run.eval.gold) if run.eval.gold else None)
     if gold is None:
         raise ConfigError("no gold file: pass --gold FILE.jsonl or set eval.gold")
     table = load_aliases(run, aliases or [])
     report = evaluate(gold, run, table)
-    out = stdout()
-    out.print(measure_table("repair eval", report.rows()))
+    out = common.stdout()
+    out.print(common.measure_table("repair eval", report.rows()))
     out.print(f"signature: {report.signature}")
     if report.missed:
         out.print(f"missed artifacts: {', '.join(report.missed)}")
@@ -81,7 +73,7 @@ def eval_cmd(
         if not run.eval.clean:
             raise ConfigError("no held-out corpus: set eval.clean for --synthetic")
         syn = evaluate_synthetic(run.eval.clean, synthetic, run, table)
-        out.print(measure_table("repair eval: held-out synthetic sentences and spans",
+        out.print(common.measure_table("repair eval: held-out synthetic sentences and spans",
                                 syn.rows()))
         out.print(f"signature: {syn.signature}")
         if verbose:
@@ -93,16 +85,16 @@ def eval_cmd(
 def bench_detect_cmd(
     source: Annotated[Path | None, typer.Option(help="corpus .jsonl.gz or articles")] = None,
     n: Annotated[int, typer.Option(help="sentences")] = 5000,
-    config: ConfigOpt = None,
+    config: common.ConfigOpt = None,
 ) -> None:
     """Sentences per second and peak memory of the whole detector on this machine."""
     from repair.config import load_aliases
     from repair.eval.bench import bench_detect, bench_sentences, bench_source
 
-    run = settings(config)
+    run = common.settings(config)
     src = bench_source(source, run)
     result = bench_detect(bench_sentences(src, n), run.detect, load_aliases(run))
-    stdout().print(measure_table(f"repair bench detect ({src.name})",
+    common.stdout().print(common.measure_table(f"repair bench detect ({src.name})",
                                  ((k, str(v)) for k, v in result.items())))
 
 
@@ -112,14 +104,14 @@ def bench_segment_cmd(
     size_mb: Annotated[float, typer.Option(help="size of the text files, MB")] = 1.0,
     sentences: Annotated[int, typer.Option(help="sentences in the one JSONL record")] = 20_000,
     stage: Annotated[str, typer.Option(help="detect (the whole job) | segment")] = "detect",
-    config: ConfigOpt = None,
+    config: common.ConfigOpt = None,
 ) -> None:
     """Seconds for the same sentences as text with line breaks, as one line, and as one JSONL
     record: a long line should cost what the line-broken text does."""
     from repair.eval.bench import bench_sentences, bench_source
     from repair.eval.bench_input import bench_shapes
 
-    run = settings(config)
+    run = common.settings(config)
     src = bench_source(source, run)
     results = bench_shapes(bench_sentences(src, min(sentences, 20_000)), run,
                            size_bytes=int(size_mb * 1_000_000), n_record=sentences, stage=stage)
@@ -131,7 +123,7 @@ def bench_segment_cmd(
     for r in results:
         table.add_row(r.case, str(r.chars), str(r.segments), f"{r.seconds:.2f}",
                       f"{r.cpu_seconds:.2f}", f"{r.ratio(results):.2f}")
-    stdout().print(table)
+    common.stdout().print(table)
 
 
 @bench_app.command("rewrite")
@@ -140,16 +132,16 @@ def bench_rewrite_cmd(
     model: OldModelOpt = None,
     n: Annotated[int, typer.Option(help="held-out spans")] = 256,
     threads: Annotated[int, typer.Option(help="torch CPU threads")] = 1,
-    config: ConfigOpt = None,
+    config: common.ConfigOpt = None,
 ) -> None:
     """Spans per second of the rewriter alone at batch 1 and batched, on this machine."""
     from repair.config import load_aliases
     from repair.eval.bench import bench_rewrite_heldout
 
-    rewriter = renamed(rewriter, model, "--model", "--rewriter")
-    run = settings(config, **{"rewrite.model": abs_path(rewriter)})
+    rewriter = common.renamed(rewriter, model, "--model", "--rewriter")
+    run = common.settings(config, **{"rewrite.model": common.abs_path(rewriter)})
     rows = bench_rewrite_heldout(run, load_aliases(run), n, threads)
-    stdout().print(rows_table(f"repair bench rewrite ({threads} thread(s))", rows,
+    common.stdout().print(common.rows_table(f"repair bench rewrite ({threads} thread(s))", rows,
                               ("model", "batch", "spans", "seconds", "spans_per_s")))
 
 
@@ -165,17 +157,17 @@ def bench_run_cmd(
         "--rewriter-off", "--model-off",
         help="also the deterministic proposals alone (MT text); --model-off: deprecated")
     ] = False,
-    config: ConfigOpt = None,
+    config: common.ConfigOpt = None,
 ) -> None:
     """Input sentences per second of whole `repair run` jobs (detector + proposals), on MT
     text (the sample articles repeated) and on clean corpus sentences; start-up excluded."""
     from repair.eval.bench import bench_runs
 
-    rewriter = renamed(rewriter, model, "--model", "--rewriter")
-    run = settings(config, **{"rewrite.model": abs_path(rewriter)})
+    rewriter = common.renamed(rewriter, model, "--model", "--rewriter")
+    run = common.settings(config, **{"rewrite.model": common.abs_path(rewriter)})
     rows = bench_runs(run, mt_sentences=mt_sentences, clean_n=clean_n, workers=workers or [1],
                       ray=ray, rewriter_off=rewriter_off)
-    stdout().print(rows_table("repair bench run", rows, (
+    common.stdout().print(common.rows_table("repair bench run", rows, (
         "input", "engine", "workers", "rewriter", "sentences", "flagged_share", "changed",
         "seconds", "sentences_per_s", "peak_rss_mb")))
 

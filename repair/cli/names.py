@@ -9,19 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from repair.cli.common import (
-    CommentOpt,
-    ConfigOpt,
-    ForceOpt,
-    ItemArg,
-    Out,
-    QueueOpt,
-    ReviewerOpt,
-    console,
-    measure_table,
-    open_queue,
-    settings,
-)
+from repair.cli import common
 
 __all__ = ["register"]
 
@@ -31,16 +19,16 @@ names_app = typer.Typer(no_args_is_help=True, help="Names no alias table knows."
 @names_app.command("resolve")
 def names_resolve(
     src: Annotated[Path, typer.Argument(help="JSONL: id, text (the rendering), [context]")],
-    out: Out,
-    config: ConfigOpt = None,
+    out: common.Out,
+    config: common.ConfigOpt = None,
     top_k: Annotated[int | None, typer.Option(help="candidates per rendering")] = None,
 ) -> None:
     """Candidate Vietnamese names for pinyin renderings, best first, with their evidence."""
     from repair.names import resolve_file
 
-    run = settings(config, **{"names.top_k": top_k})
+    run = common.settings(config, **{"names.top_k": top_k})
     n = resolve_file(src, out, run.names)
-    console.print(f"{n} renderings resolved -> {out}")
+    common.console.print(f"{n} renderings resolved -> {out}")
 
 
 @names_app.command("eval")
@@ -48,7 +36,7 @@ def names_eval(
     labelled: Annotated[Path, typer.Argument(help="TSV with rendering, name [, context]")] = Path(
         "tests/data/names/vi_pinyin_names.tsv"
     ),
-    config: ConfigOpt = None,
+    config: common.ConfigOpt = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="list every miss")] = False,
     clean_n: Annotated[
         int, typer.Option(help="also run the pipeline on N held-out clean sentences (eval.clean)")
@@ -62,7 +50,7 @@ def names_eval(
     from repair.config import load_aliases
     from repair.names import evaluate_list
 
-    run = settings(config, aliases=[] if no_default_aliases else None)
+    run = common.settings(config, aliases=[] if no_default_aliases else None)
     rep = evaluate_list(labelled, run.names)
     rows = rep.rows()
     examples: list[str] = []
@@ -72,7 +60,7 @@ def names_eval(
         clean = clean_candidates(run.eval.clean, clean_n, run, load_aliases(run))
         rows += clean.rows()
         examples = clean.examples
-    Console().print(measure_table(f"repair names eval: {labelled.name}", rows))
+    Console().print(common.measure_table(f"repair names eval: {labelled.name}", rows))
     if verbose:
         for rendering, gold, cands in rep.misses:
             Console().print(f"  {rendering} -> {gold}: {', '.join(cands)}", highlight=False)
@@ -87,40 +75,40 @@ def names_gazetteer(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="default: names.gazetteer")]
     = None,
     min_count: Annotated[int, typer.Option(help="keep names seen at least this often")] = 3,
-    config: ConfigOpt = None,
+    config: common.ConfigOpt = None,
 ) -> None:
     """Mine the name gazetteer (names, counts, title / place context) from clean news."""
     from repair import SHARED, project_path
     from repair.names import mine_gazetteer
     from repair.text import corpus_sentences
 
-    run = settings(config)
+    run = common.settings(config)
     target = out or project_path(run.names.gazetteer)
     source = corpus or project_path(f"{SHARED}/corpus/train.jsonl.gz")
     gaz = mine_gazetteer(corpus_sentences(source), min_count=min_count)
     gaz.save(target)
-    console.print(f"{len(gaz.names)} names, {len(gaz.syllables)} syllables -> {target}")
+    common.console.print(f"{len(gaz.names)} names, {len(gaz.syllables)} syllables -> {target}")
 
 
 @names_app.command("accept")
 def names_accept(
-    item_id: ItemArg,
-    queue: QueueOpt,
-    reviewer: ReviewerOpt,
+    item_id: common.ItemArg,
+    queue: common.QueueOpt,
+    reviewer: common.ReviewerOpt,
     span: Annotated[int | None, typer.Option(help="span index (default: first with candidates)")]
     = None,
     candidate: Annotated[int, typer.Option(help="candidate index, 0 = best")] = 0,
-    comment: CommentOpt = None,
-    force: ForceOpt = False,
-    config: ConfigOpt = None,
+    comment: common.CommentOpt = None,
+    force: common.ForceOpt = False,
+    config: common.ConfigOpt = None,
 ) -> None:
     """Apply one name candidate as the reviewer's edit and print the alias row it offers."""
     from repair.names import load_resolver
     from repair.names.review import accept_candidate
 
-    with open_queue(queue, config) as q:
+    with common.open_queue(queue, config) as q:
         decision, row = accept_candidate(q, item_id, reviewer, span, candidate, comment, force,
-                                         load_resolver(settings(config).names))
+                                         load_resolver(common.settings(config).names))
     typer.echo(json.dumps(decision.to_dict(), ensure_ascii=False))
     typer.echo(f"alias row offered (repair aliases suggest lists it):\n{row}", err=True)
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from repair.cli.common import QueueOpt, queue_location, settings
+from repair.cli import common
 
 __all__ = ["register"]
 
@@ -21,7 +21,7 @@ def queue_copy_cmd(
     """Copy a queue, every item and decision with its id, e.g. from SQLite to PostgreSQL."""
     from repair.review.copy import copy_queue
 
-    report = copy_queue(queue_location(src), queue_location(dst))  # type: ignore[arg-type]
+    report = copy_queue(common.queue_location(src), common.queue_location(dst))  # type: ignore[arg-type]
     status = ", ".join(f"{k} {v}" for k, v in sorted(report.status.items()))
     typer.echo(
         f"copied {report.items} items and {report.decisions} decisions from {report.source} "
@@ -31,7 +31,7 @@ def queue_copy_cmd(
 
 @queue_app.command("race")
 def queue_race_cmd(
-    queue: QueueOpt,
+    queue: common.QueueOpt,
     reviewers: Annotated[int, typer.Option(help="reviewer processes")] = 4,
     items: Annotated[
         int, typer.Option(help="fill a new queue with this many items first (0: use as is)")
@@ -42,9 +42,10 @@ def queue_race_cmd(
     from repair.errors import QueueError
     from repair.review.race import race_report
 
-    location = queue_location(queue)
+    location = common.queue_location(queue)
     assert location is not None
-    report = race_report(location, reviewers, think_ms / 1000, settings(None), fill_items=items)
+    report = race_report(location, reviewers, think_ms / 1000, common.settings(None),
+                         fill_items=items)
     if report.filled:
         typer.echo(f"filled {report.filled} items in {report.fill_seconds:.1f} s")
     result, n = report.result, report.items

@@ -10,20 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from repair.cli.common import (
-    AliasOpt,
-    CommentOpt,
-    ConfigOpt,
-    ForceOpt,
-    Inputs,
-    ItemArg,
-    QueueOpt,
-    ReviewerOpt,
-    console,
-    open_queue,
-    settings,
-    stdout,
-)
+from repair.cli import common
 
 __all__ = ["register"]
 
@@ -39,20 +26,22 @@ def _item_json(q, item) -> str:
 
 @review_app.command("next")
 def review_next(
-    queue: QueueOpt,
-    reviewer: ReviewerOpt,
+    queue: common.QueueOpt,
+    reviewer: common.ReviewerOpt,
     order: Annotated[str, typer.Option(help="score | uncertainty | document")] = "score",
     min_score: Annotated[float, typer.Option(help="lowest detector score")] = 0.0,
     max_score: Annotated[float, typer.Option(help="highest detector score")] = 1.0,
     category: Annotated[str | None, typer.Option(help="only items with this span category")] = None,
-    config: ConfigOpt = None,
+    config: common.ConfigOpt = None,
 ) -> None:
     """Claim the next pending item and print it as JSON (exit 0, empty output when none)."""
     from repair.detect import effective_threshold
 
     # "uncertainty" is the distance from the detector threshold in force, not from 0.5
-    threshold = effective_threshold(settings(config).detect) if order == "uncertainty" else 0.5
-    with open_queue(queue, config) as q:
+    threshold = 0.5
+    if order == "uncertainty":
+        threshold = effective_threshold(common.settings(config).detect)
+    with common.open_queue(queue, config) as q:
         item = q.claim(reviewer, order=order, min_score=min_score, max_score=max_score,
                        category=category, threshold=threshold)
         if item is not None:
@@ -60,52 +49,41 @@ def review_next(
 
 
 @review_app.command("show")
-def review_show(item_id: ItemArg, queue: QueueOpt, config: ConfigOpt = None) -> None:
+def review_show(item_id: common.ItemArg, queue: common.QueueOpt,
+                config: common.ConfigOpt = None) -> None:
     """Print one item, its QA report and its decision history as JSON."""
-    with open_queue(queue, config) as q:
+    with common.open_queue(queue, config) as q:
         typer.echo(_item_json(q, q.get(item_id)))
 
 
 def _decide(queue, config, item_id, action, reviewer, **kw) -> None:
-    with open_queue(queue, config) as q:
+    with common.open_queue(queue, config) as q:
         d = q.decide(item_id, action, reviewer, **kw)
         typer.echo(json.dumps(d.to_dict(), ensure_ascii=False))
 
 
 @review_app.command("accept")
 def review_accept(
-    item_id: ItemArg,
-    queue: QueueOpt,
-    reviewer: ReviewerOpt,
-    comment: CommentOpt = None,
-    force: ForceOpt = False,
-    config: ConfigOpt = None,
+    item_id: common.ItemArg,
+    queue: common.QueueOpt,
+    reviewer: common.ReviewerOpt,
+    comment: common.CommentOpt = None,
+    force: common.ForceOpt = False,
+    config: common.ConfigOpt = None,
 ) -> None:
     """Accept the proposal as it is."""
     _decide(queue, config, item_id, "accept", reviewer, comment=comment, force=force)
 
 
-@review_app.command("reject")
-def review_reject(
-    item_id: ItemArg,
-    queue: QueueOpt,
-    reviewer: ReviewerOpt,
-    comment: CommentOpt = None,
-    config: ConfigOpt = None,
-) -> None:
-    """Reject the proposal: the machine text stays."""
-    _decide(queue, config, item_id, "reject", reviewer, comment=comment)
-
-
 @review_app.command("edit")
 def review_edit(
-    item_id: ItemArg,
-    queue: QueueOpt,
-    reviewer: ReviewerOpt,
+    item_id: common.ItemArg,
+    queue: common.QueueOpt,
+    reviewer: common.ReviewerOpt,
     text: Annotated[str, typer.Option("--text", help="the final sentence")],
-    comment: CommentOpt = None,
-    force: ForceOpt = False,
-    config: ConfigOpt = None,
+    comment: common.CommentOpt = None,
+    force: common.ForceOpt = False,
+    config: common.ConfigOpt = None,
 ) -> None:
     """Replace the proposal with your own final text."""
     _decide(
@@ -113,47 +91,57 @@ def review_edit(
     )
 
 
-@review_app.command("skip")
-def review_skip(
-    item_id: ItemArg,
-    queue: QueueOpt,
-    reviewer: ReviewerOpt,
-    comment: CommentOpt = None,
-    config: ConfigOpt = None,
-) -> None:
-    """Pass on an item: it stays pending and comes back to you last."""
-    _decide(queue, config, item_id, "skip", reviewer, comment=comment)
+def _plain_decision(action: str, doc: str):
+    """A command that records ``action`` with an optional comment (reject, skip)."""
+
+    def command(
+        item_id: common.ItemArg,
+        queue: common.QueueOpt,
+        reviewer: common.ReviewerOpt,
+        comment: common.CommentOpt = None,
+        config: common.ConfigOpt = None,
+    ) -> None:
+        _decide(queue, config, item_id, action, reviewer, comment=comment)
+
+    command.__doc__ = doc
+    return command
+
+
+review_app.command("reject")(_plain_decision(
+    "reject", "Reject the proposal: the machine text stays."))
+review_app.command("skip")(_plain_decision(
+    "skip", "Pass on an item: it stays pending and comes back to you last."))
 
 
 @review_app.command("undo")
 def review_undo(
-    queue: QueueOpt,
-    reviewer: ReviewerOpt,
+    queue: common.QueueOpt,
+    reviewer: common.ReviewerOpt,
     item_id: Annotated[int | None, typer.Argument(help="item id (default: your last)")] = None,
-    comment: CommentOpt = None,
-    config: ConfigOpt = None,
+    comment: common.CommentOpt = None,
+    config: common.ConfigOpt = None,
 ) -> None:
     """Revert your last decision (on ITEM_ID, if given) by appending an undo."""
-    with open_queue(queue, config) as q:
+    with common.open_queue(queue, config) as q:
         d = q.undo(reviewer, item_id, comment)
         typer.echo(json.dumps(d.to_dict(), ensure_ascii=False))
 
 
 @review_app.command("stats")
 def review_stats(
-    queue: QueueOpt,
+    queue: common.QueueOpt,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON, items included")] = False,
-    config: ConfigOpt = None,
+    config: common.ConfigOpt = None,
 ) -> None:
     """Progress per status and document; effort per reviewer (time, HTER)."""
     from repair.review.stats import queue_stats
 
-    with open_queue(queue, config) as q:
+    with common.open_queue(queue, config) as q:
         stats = queue_stats(q)
     if as_json:
         typer.echo(json.dumps(stats.to_dict(), ensure_ascii=False, indent=1))
         return
-    out = stdout()
+    out = common.stdout()
     table = Table(title=f"review queue {q.location}")
     table.add_column("status")
     table.add_column("items", justify="right")
@@ -184,33 +172,33 @@ def review_stats(
 
 
 def export_cmd(
-    queue: QueueOpt,
+    queue: common.QueueOpt,
     out: Annotated[Path, typer.Option("--out", "-o", help="output file (folder for hf)")],
     status: Annotated[str, typer.Option(help="accepted (= accepted or edited) | edited | "
                                         "rejected | pending | all")] = "accepted",
     fmt: Annotated[str, typer.Option("--format", help="jsonl | tmx | xliff | hf")] = "jsonl",
-    config: ConfigOpt = None,
+    config: common.ConfigOpt = None,
 ) -> None:
     """Export reviewed items for translation tools (TMX, XLIFF) or training (JSONL, HF)."""
     from repair.review.export import export_queue
 
-    with open_queue(queue, config) as q:
+    with common.open_queue(queue, config) as q:
         n = export_queue(q, out, fmt, status)
-    console.print(f"{n} items -> {out}")
+    common.console.print(f"{n} items -> {out}")
 
 
 def apply_cmd(
-    inputs: Inputs,
-    queue: QueueOpt,
+    inputs: common.Inputs,
+    queue: common.QueueOpt,
     out: Annotated[Path, typer.Option("--out", "-o", help="output folder")],
-    config: ConfigOpt = None,
+    config: common.ConfigOpt = None,
 ) -> None:
     """Write the articles with accepted and edited sentences substituted, all else as it was."""
     from repair.review.apply import apply_decisions
 
-    with open_queue(queue, config) as q:
+    with common.open_queue(queue, config) as q:
         s = apply_decisions(inputs, q, out)
-    console.print(
+    common.console.print(
         f"{s.documents} documents, {s.changed_documents} changed, {len(s.substituted)} "
         f"sentences substituted, {len(s.stale)} stale -> {out}"
     )
@@ -218,15 +206,16 @@ def apply_cmd(
 
 @aliases_app.command("suggest")
 def aliases_suggest(
-    queue: QueueOpt,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="TSV (default: stdout)")] = None,
-    aliases: AliasOpt = None,
-    config: ConfigOpt = None,
+    queue: common.QueueOpt,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="TSV (default: stdout)")]
+    = None,
+    aliases: common.AliasOpt = None,
+    config: common.ConfigOpt = None,
 ) -> None:
     """Propose alias-table rows from accepted edits, with their evidence, to confirm by hand."""
     from repair.review.alias_mining import format_suggestions, suggest_aliases
 
-    with open_queue(queue, config, aliases) as q:
+    with common.open_queue(queue, config, aliases) as q:
         text = format_suggestions(suggest_aliases(q, q.aliases))
     if out is None:
         typer.echo(text, nl=False)

@@ -8,18 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from repair.cli.common import (
-    AliasOpt,
-    ConfigOpt,
-    Inputs,
-    Out,
-    UnitOpt,
-    abs_path,
-    queue_location,
-    renamed,
-    settings,
-    stdout,
-)
+from repair.cli import common
 
 __all__ = ["register"]
 
@@ -70,31 +59,32 @@ def _job(mode: str, inputs, out, aliases, unit, config, resume=False, workers=1,
         raise typer.BadParameter("--unit must be 'document' or 'sentence'")
     if engine not in ENGINES:
         raise typer.BadParameter("--engine must be 'local' or 'ray'")
-    summary = run(inputs, out, settings(config, unit=unit, **extra), mode=mode, engine=engine,
+    summary = run(inputs, out, common.settings(config, unit=unit, **extra), mode=mode,
+                  engine=engine,
                   extra_aliases=aliases or [], resume=resume, workers=workers,
                   batch_segments=batch_segments, address=ray_address)
-    stdout().print(summary_table(summary))
+    common.stdout().print(summary_table(summary))
 
 
 def detect_cmd(
-    inputs: Inputs,
-    out: Out,
-    aliases: AliasOpt = None,
-    unit: UnitOpt = None,
+    inputs: common.Inputs,
+    out: common.Out,
+    aliases: common.AliasOpt = None,
+    unit: common.UnitOpt = None,
     resume: ResumeOpt = False,
     workers: WorkersOpt = 1,
     batch_segments: BatchOpt = 256,
-    config: ConfigOpt = None,
+    config: common.ConfigOpt = None,
 ) -> None:
     """Score every segment for machine-translation artifacts."""
     _job("detect", inputs, out, aliases, unit, config, resume, workers, batch_segments)
 
 
 def run_cmd(
-    inputs: Inputs,
-    out: Out,
-    aliases: AliasOpt = None,
-    unit: UnitOpt = None,
+    inputs: common.Inputs,
+    out: common.Out,
+    aliases: common.AliasOpt = None,
+    unit: common.UnitOpt = None,
     queue: Annotated[
         str | None, typer.Option(help="review queue: SQLite file or postgresql:// URL")
     ] = None,
@@ -107,13 +97,15 @@ def run_cmd(
     batch_segments: BatchOpt = 256,
     engine: EngineOpt = "local",
     ray_address: RayAddressOpt = None,
-    config: ConfigOpt = None,
+    config: common.ConfigOpt = None,
 ) -> None:
     """Detect, propose repairs for flagged segments, and queue them for review."""
-    rewriter = renamed(rewriter, model, "--model", "--rewriter")
+    rewriter = common.renamed(rewriter, model, "--model", "--rewriter")
+    overrides = {"queue.path": common.queue_location(queue),
+                 "rewrite.model": common.abs_path(rewriter),
+                 "queue.all": True if queue_all else None}
     _job("run", inputs, out, aliases, unit, config, resume, workers, batch_segments, engine,
-         ray_address, **{"queue.path": queue_location(queue), "rewrite.model": abs_path(rewriter),
-                         "queue.all": True if queue_all else None})
+         ray_address, **overrides)
 
 
 def register(app: typer.Typer) -> None:

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from repair import ROOT
-from repair.cli.common import ConfigOpt, abs_path, console, measure_table, settings, stdout
+from repair.cli import common
 
 __all__ = ["register"]
 
@@ -33,9 +33,9 @@ def train_detector_cmd(
 
     st = load_section(config, "train", DetectorTrainSettings, ("corpus", "out"),
                       {"out": str(out.resolve())} if out else None)
-    run = settings(run_config)
+    run = common.settings(run_config)
     metrics = train_and_describe(st, run, load_aliases(run))
-    stdout().print(measure_table(
+    common.stdout().print(common.measure_table(
         f"repair train detector -> {st.out}",
         ((k, f"{v:.4f}" if isinstance(v, float) else str(v)) for k, v in metrics.items())))
 
@@ -59,8 +59,9 @@ def train_rewriter_cmd(
     from repair.train.rewriter_io import write_card
 
     logging.getLogger("repair").setLevel(logging.INFO)
-    st = load_section(config, None, RewriterTrainSettings, overrides={"init": abs_path(init)})
-    run = settings(None)
+    st = load_section(config, None, RewriterTrainSettings,
+                      overrides={"init": common.abs_path(init)})
+    run = common.settings(None)
     if export:
         out, finished, curve = export_checkpoint(st), True, None
     else:
@@ -68,13 +69,13 @@ def train_rewriter_cmd(
                                 aliases=load_aliases(run))
         out, finished, curve = Path(result.out_dir), result.finished, result.curve
         state = "finished" if finished else "stopped (resume with --resume)"
-        console.print(f"{state}: {result.steps} steps, {result.seconds / 60:.1f} min, "
+        common.console.print(f"{state}: {result.steps} steps, {result.seconds / 60:.1f} min, "
                       f"loss {result.final_loss:.3f}")
     if not finished:
         return
     meta = write_calibration(out, run, load_aliases(run), calibrate)
     write_card(out)
-    console.print(f"{out}: keep margin {meta['keep_margin']} nats "
+    common.console.print(f"{out}: keep margin {meta['keep_margin']} nats "
                   f"(calibration keep {meta['calibration']['keep']}, "
                   f"exact {meta['calibration']['exact']})")
     if curve:
@@ -84,7 +85,7 @@ def train_rewriter_cmd(
         for p in curve:
             table.add_row(str(p["examples"]), f"{p['seconds'] / 60:.1f}", f"{p['exact']:.3f}",
                           f"{p['keep']:.3f}")
-        console.print(table)
+        common.console.print(table)
 
 
 def _finetune_config(config: Path | None) -> Path:
@@ -113,9 +114,9 @@ def finetune_cmd(
     from repair.train.finetune import FinetuneSettings, finetune_from_queue
 
     ft = load_section(_finetune_config(config), "finetune", FinetuneSettings, ("corpus",))
-    run = settings(None)
+    run = common.settings(None)
     report = finetune_from_queue(queue, base, out, ft, run, load_aliases(run))
-    stdout().print(_before_after(
+    common.stdout().print(_before_after(
         f"repair finetune -> {out} ({report.edits_train} edits, {report.steps} steps, "
         f"{report.seconds:.0f} s)", report.before, report.after))
 
@@ -145,9 +146,9 @@ def finetune_demo_cmd(
     path = _finetune_config(config)
     ft = load_section(path, "finetune", FinetuneSettings, ("corpus",))
     ds = load_section(path, "demo", DemoSettings, ("corpus", "clean_corpus"), {"n_edits": n})
-    run = settings(None)
+    run = common.settings(None)
     report = run_demo(base.resolve(), out.resolve(), ds, ft, run, load_aliases(run))
-    stdout().print(_before_after(
+    common.stdout().print(_before_after(
         f"fine-tuning demo: '{ds.calque}' -> '{ds.correct}', {report.n_edits} edits "
         f"({report.finetune.seconds:.0f} s of training)",
         {**_demo_rows(report, "base"), **report.finetune.before},
@@ -156,11 +157,11 @@ def finetune_demo_cmd(
 
 
 @models_app.command("list")
-def models_list_cmd(config: ConfigOpt = None) -> None:
+def models_list_cmd(config: common.ConfigOpt = None) -> None:
     """The registered models, what each was trained from, and which the config uses."""
     from repair.train.registry import list_models
 
-    run = settings(config)
+    run = common.settings(config)
     rows = list_models({"detector": run.detect.model, "rewriter": run.rewrite.model})
     table = Table(title="models (models/registry.json)")
     for col in ("name", "kind", "default", "path", "parent", "created", "version"):
@@ -168,7 +169,7 @@ def models_list_cmd(config: ConfigOpt = None) -> None:
     for r in rows:
         table.add_row(r["name"], r["kind"], "yes" if r["default"] else "", r["path"],
                       r.get("parent") or "", r["created"], r.get("version", ""))
-    stdout().print(table)
+    common.stdout().print(table)
 
 
 def register(app: typer.Typer) -> None:

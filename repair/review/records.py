@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
 from repair.detect import Detection
@@ -148,43 +148,14 @@ def categories_column(spans: Iterable[dict]) -> str:
     return "," + ",".join(cats) + "," if cats else ""
 
 
+def _from_row(cls: type, r: Mapping[str, Any], **decoded: Any) -> Any:
+    """A record from a row: each field its column of the same name, except those ``decoded``."""
+    return cls(**{f.name: r[f.name] for f in fields(cls) if f.name not in decoded}, **decoded)
+
+
 def decision_from_row(r: Mapping[str, Any]) -> Decision:
-    return Decision(
-        id=r["id"],
-        item_id=r["item_id"],
-        action=r["action"],
-        final_text=r["final_text"],
-        reviewer=r["reviewer"],
-        comment=r["comment"],
-        created_at=r["created_at"],
-        undoes=r["undoes"],
-        forced=bool(r["forced"]),
-        qa=tuple(json.loads(r["qa"] or "[]")),
-        seconds=r["seconds"],
-    )
+    return _from_row(Decision, r, forced=bool(r["forced"]), qa=tuple(json.loads(r["qa"] or "[]")))
 
 
 def item_from_row(r: Mapping[str, Any], history: Iterable[Decision]) -> Item:
-    return Item(
-        id=r["id"],
-        segment_id=r["segment_id"],
-        doc_id=r["doc_id"],
-        doc_path=r["doc_path"],
-        start=r["start"],
-        end=r["end"],
-        text=r["text"],
-        proposal=r["proposal"],
-        context_before=r["context_before"],
-        context_after=r["context_after"],
-        score=r["score"],
-        spans=tuple(json.loads(r["spans"])),
-        source=r["source"],
-        model=r["model"],
-        alias_digest=r["alias_digest"],
-        status=r["status"],
-        created_at=r["created_at"],
-        claimed_by=r["claimed_by"],
-        claimed_at=r["claimed_at"],
-        claim_expires=r["claim_expires"],
-        history=tuple(history),
-    )
+    return _from_row(Item, r, spans=tuple(json.loads(r["spans"])), history=tuple(history))

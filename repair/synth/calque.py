@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING
 
-from repair.synth.common import Ctx, Edit, case_ok, phrase_regex, sentence_start
+from repair.synth.common import Ctx, Edit, PhraseTable, sentence_start
 from repair.synth.tables import CALQUES
 
 if TYPE_CHECKING:
@@ -15,20 +15,14 @@ if TYPE_CHECKING:
 __all__ = ["propose"]
 
 
-_CALQUE_MAP = {p.lower(): (p, alts) for p, alts in CALQUES}
-
-
-_CALQUE_RE = phrase_regex(p for p, _ in CALQUES)
+_CALQUES = PhraseTable(CALQUES)
 
 
 def propose(syn: Synthesizer, ctx: Ctx, rng: random.Random) -> list[Edit]:
     out: list[Edit] = []
-    for m in _CALQUE_RE.finditer(ctx.text):
+    for m, alts in _CALQUES.matches(ctx.text):
         found = m.group()
-        entry = _CALQUE_MAP.get(found.lower())
-        if entry is None or not case_ok(found, entry[0]):
-            continue
-        rep = rng.choice(entry[1])
+        rep = rng.choice(alts)
         if not found.isupper():  # acronyms (CSGT, UBND) keep the table's case
             # sentence start: capitalise; lowercase match: lowercase; else the table's case
             # (mid-sentence "Thượng tướng" → "trên tướng", as in the seeds)

@@ -4,11 +4,11 @@ small string helpers."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-__all__ = ["Corruption", "Ctx", "Edit", "SyntheticPair", "WORD_RE", "case_ok", "is_cap",
-           "match_case", "phrase_regex", "reorder", "sentence_start"]
+__all__ = ["Corruption", "Ctx", "Edit", "PhraseTable", "SyntheticPair", "WORD_RE", "case_ok",
+           "is_cap", "match_case", "phrase_regex", "reorder", "sentence_start"]
 
 
 @dataclass(frozen=True)
@@ -106,3 +106,20 @@ class Ctx:
         if i < 0 or i + n > len(self.toks):
             return False
         return all(self.adjacent(k) for k in range(i, i + n - 1))
+
+
+class PhraseTable:
+    """Table phrases found in a sentence (whole words, any case of the first letter), each with
+    the replacements the table gives it."""
+
+    def __init__(self, rows: Iterable[tuple[str, tuple[str, ...]]]):
+        rows = list(rows)
+        self._by_key = {p.lower(): (p, alts) for p, alts in rows}
+        self._re = phrase_regex(p for p, _ in rows)
+
+    def matches(self, text: str) -> Iterator[tuple[re.Match[str], tuple[str, ...]]]:
+        for m in self._re.finditer(text):
+            found = m.group()
+            entry = self._by_key.get(found.lower())
+            if entry is not None and case_ok(found, entry[0]):
+                yield m, entry[1]

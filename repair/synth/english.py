@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING
 
-from repair.synth.common import Ctx, Edit, case_ok, is_cap, match_case, phrase_regex
+from repair.synth.common import Ctx, Edit, PhraseTable, is_cap, match_case
 from repair.synth.tables import ENGLISH_INSERTS, ENGLISH_SUBS, ENGLISH_TAILS
 
 if TYPE_CHECKING:
@@ -15,20 +15,13 @@ if TYPE_CHECKING:
 __all__ = ["propose"]
 
 
-_EN_MAP = {p.lower(): (p, alts) for p, alts in ENGLISH_SUBS}
-
-
-_EN_RE = phrase_regex(p for p, _ in ENGLISH_SUBS)
+_SUBS = PhraseTable(ENGLISH_SUBS)
 
 
 def propose(syn: Synthesizer, ctx: Ctx, rng: random.Random) -> list[Edit]:
     out: list[Edit] = []
-    for m in _EN_RE.finditer(ctx.text):
-        found = m.group()
-        entry = _EN_MAP.get(found.lower())
-        if entry is None or not case_ok(found, entry[0]):
-            continue
-        out.append((m.start(), m.end(), match_case(found, rng.choice(entry[1])), "english"))
+    for m, alts in _SUBS.matches(ctx.text):
+        out.append((m.start(), m.end(), match_case(m.group(), rng.choice(alts)), "english"))
     toks = ctx.toks
     if len(toks) >= 4:
         # insertions: "the Bộ Quốc phòng", "cho biết on Monday,", "... hợp tác, etc."

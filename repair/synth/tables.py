@@ -4,6 +4,8 @@ known foreign terms and function words. Each table says which family uses it."""
 
 from __future__ import annotations
 
+import re
+
 SURNAMES_PINYIN = {
     # Vietnamese surname → the character MT systems use (the Hán-Việt bridge)
     "nguyễn": "阮",
@@ -602,3 +604,19 @@ QUANT = {
     "mỗi",
     "từng",
 }
+
+# Respellings that make a Latin-script term look pinyin-rendered (the term family).
+PINYINISH = (
+    (re.compile(r"io"), "o"),
+    (re.compile(r"in$"), "ian"),
+    (re.compile(r"ia"), "a"),
+    (re.compile(r"c(?=[aou])"), "k"),
+    (re.compile(r"ph"), "f"),
+    (re.compile(r"th"), "t"),
+    (re.compile(r"v"), "w"),
+    (re.compile(r"r"), "l"),
+    (re.compile(r"tion"), "xiong"),
+    (re.compile(r"x"), "rc"),
+    (re.compile(r"er$"), "e"),
+    (re.compile(r"ng?ton"), "dun"),
+)

@@ -3,32 +3,15 @@
 from __future__ import annotations
 
 import random
-import re
 from typing import TYPE_CHECKING
 
 from repair.synth.common import Ctx, Edit
-from repair.synth.tables import JP_GIVEN, JP_SURNAMES, KNOWN_TERMS
+from repair.synth.tables import JP_GIVEN, JP_SURNAMES, KNOWN_TERMS, PINYINISH
 
 if TYPE_CHECKING:
     from repair.synth import Synthesizer
 
 __all__ = ["propose"]
-
-
-_PINYINISH = (
-    (re.compile(r"io"), "o"),
-    (re.compile(r"in$"), "ian"),
-    (re.compile(r"ia"), "a"),
-    (re.compile(r"c(?=[aou])"), "k"),
-    (re.compile(r"ph"), "f"),
-    (re.compile(r"th"), "t"),
-    (re.compile(r"v"), "w"),
-    (re.compile(r"r"), "l"),
-    (re.compile(r"tion"), "xiong"),
-    (re.compile(r"x"), "rc"),
-    (re.compile(r"er$"), "e"),
-    (re.compile(r"ng?ton"), "dun"),
-)
 
 
 def _mangle(syn: Synthesizer, w: str, rng: random.Random) -> str:
@@ -48,7 +31,7 @@ def _mangle(syn: Synthesizer, w: str, rng: random.Random) -> str:
             p = rng.randrange(1, len(low) - 1)
             m = low[:p] + low[p + 1] + low[p] + low[p + 2 :]
         else:
-            rules = [r for r in _PINYINISH if r[0].search(low)]
+            rules = [r for r in PINYINISH if r[0].search(low)]
             if rules:
                 for rx, sub in rng.sample(rules, min(len(rules), rng.randint(1, 2))):
                     m = rx.sub(sub, m, count=1)
