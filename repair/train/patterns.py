@@ -4,7 +4,7 @@ A fine-tuned rewriter can only repair what the detector flags. When reviewers fi
 phrase again and again in sentences the detector passed ("Chủ tịch quốc gia" for "Chủ tịch
 nước"), the phrase is written beside the new model as ``patterns.tsv`` (the known-calque
 format, without a suggestion: the phrase is flagged, the model writes the repair), and
-``repair run --model NEW`` flags it on unseen text without anyone editing a config file.
+``repair run --rewriter NEW`` flags it on unseen text without anyone editing a config file.
 
 A phrase is learned when reviewers replaced it at least ``min_count`` times, in at least
 ``min_share`` of the reviewed sentences containing it, and it is rare in clean text (at most

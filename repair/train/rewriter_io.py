@@ -110,7 +110,7 @@ def write_card(out_dir: str | Path, measured: str = "") -> Path:
         "Repairs one flagged span at a time: it reads a window of "
         f"{cfg.get('context_words')} words each side of the span (marked `<sp> ... </sp>`, "
         "the detector's category as a tag, entities as `<entN>` placeholders) and writes only "
-        "the span's repair. Load it with `repair run --model DIR` or `rewrite.model: DIR`.",
+        "the span's repair. Load it with `repair run --rewriter DIR` or `rewrite.model: DIR`.",
         "",
         "## Model",
         "",
@@ -177,7 +177,7 @@ def write_finetune_card(out: Path, report: FinetuneReport, settings: FinetuneSet
         f"- Training: {report.steps} steps in {report.seconds:.0f} s "
         f"(lr {settings.lr}, {settings.epochs} epochs, batch {settings.batch_size}).",
         f"- Reviewed rows used: digest `{report.queue_digest}`.",
-        "- Learned for detection (`patterns.tsv`, flagged by `repair run --model` with this "
+        "- Learned for detection (`patterns.tsv`, flagged by `repair run --rewriter` with this "
         f"directory): {', '.join(repr(p) for p in report.patterns) or 'none'}.",
         "",
         "| measure | parent | this model |",
