@@ -133,7 +133,7 @@ def _queue_and_review(work: Path, base: Path, sources: list[str], targets: list[
     proposals = _pipeline(base, segs, run_settings, aliases)
     db = work / "queue.db"
     clean_of = {s.id: t for s, t in zip(segs, targets, strict=True)}
-    with Queue(db, aliases=aliases) as q:
+    with Queue.from_settings(run_settings.queue, db, aliases=aliases) as q:
         queued = q.add(proposals, aliases.digest, include_all=True)  # as `run --queue-all`
         while (item := q.claim(ds.reviewer)) is not None:
             final = clean_of[item.segment_id]
@@ -159,7 +159,7 @@ def run_demo(base_dir: str | Path, work_dir: str | Path, ds: DemoSettings,
     clean = _clean_sentences(ds)
     report = DemoReport(len(pool), len(held), len(clean))
     db, report.queued = _queue_and_review(work, base, corrupt, pool, ds, run_settings, aliases)
-    with Queue(db, aliases=aliases) as q:
+    with Queue.from_settings(run_settings.queue, db, aliases=aliases) as q:
         rows = reviewed_rows(q, "accepted")
     out = work / "model"
     # Everything reviewed trains: the demo's held-out sentences come from other articles.
