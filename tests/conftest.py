@@ -183,3 +183,34 @@ def pg_database(admin: str):
 def queue_backend(request):
     """Parametrises a test over both queue back ends."""
     return request.param
+
+
+@pytest.fixture(scope="session")
+def samples_db(tmp_path_factory, settings) -> Path:
+    """The queue that ``repair run samples/seeds --queue`` makes (built once), rules detector."""
+    from dataclasses import replace
+
+    from repair.jobs import run_job
+
+    from .review_support import rules_settings
+
+    d = tmp_path_factory.mktemp("samples_queue")
+    db = d / "samples.db"
+    s = rules_settings(settings)
+    run_job([SAMPLES], d / "samples.jsonl", replace(s, queue=replace(s.queue, path=str(db))))
+    return db
+
+
+@pytest.fixture
+def queue_path(new_queue, samples_db) -> str:
+    """A fresh copy of the sample queue for one test, on each back end in turn (an SQLite
+    file, or a PostgreSQL URL the copy went to with `repair queue copy`)."""
+    import shutil
+
+    from repair.review.copy import copy_queue
+
+    if new_queue.startswith("postgresql://"):
+        copy_queue(samples_db, new_queue)
+    else:
+        shutil.copy(samples_db, new_queue)
+    return new_queue

@@ -10,7 +10,6 @@ from repair.review import Queue
 from repair.review.apply import apply_decisions
 
 from .conftest import SAMPLES
-from .review_support import queue_path, samples_db  # noqa: F401  (fixtures)
 
 
 def test_apply_on_samples_substitutes_only_decided_sentences(tmp_path, queue_path, aliases):  # noqa: F811

@@ -9,7 +9,7 @@ from repair.errors import QueueError
 from repair.review import Queue
 from repair.review.export import export_queue, split_of
 
-from .review_support import queue_path, samples_db, synthetic_queue  # noqa: F401  (fixtures)
+from .review_support import synthetic_queue
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 

@@ -7,7 +7,6 @@ from nbclient import NotebookClient
 from repair.review import Queue
 
 from .conftest import ROOT
-from .review_support import queue_path, samples_db  # noqa: F401  (fixtures)
 
 NOTEBOOK = ROOT / "notebooks" / "review.ipynb"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"

@@ -11,7 +11,6 @@ from repair.review.copy import copy_queue
 from repair.review.schema import LATEST
 
 from .conftest import pg_database
-from .review_support import queue_path, samples_db  # noqa: F401  (fixtures)
 from .test_review_cli import cli
 
 

@@ -4,7 +4,6 @@ apply and aliases suggest, end to end on the sample articles."""
 import json
 
 from .conftest import SAMPLES, run_cli
-from .review_support import queue_path, samples_db  # noqa: F401  (fixtures)
 
 
 def cli(capsys, *args):

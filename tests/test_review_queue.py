@@ -13,7 +13,6 @@ from repair.review.stats import queue_stats
 from repair.text import nfc
 
 from .conftest import SAMPLES
-from .review_support import queue_path, samples_db  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

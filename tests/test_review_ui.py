@@ -7,8 +7,6 @@ from repair.review import Queue
 from repair.review.session import ReviewSession, SessionFilters
 from repair.review.ui import ReviewWidget, review_widget
 
-from .review_support import queue_path, samples_db  # noqa: F401  (fixtures)
-
 
 @pytest.fixture
 def ui(queue_path, aliases):  # noqa: F811

@@ -14,7 +14,6 @@ from repair.review.stats import queue_stats
 from repair.text import read_documents
 
 from .conftest import read_jsonl, run_cli
-from .review_support import queue_path, samples_db  # noqa: F401  (fixtures)
 
 HEADER = "canonical\ttype\tvariants\tcontext\n"
 

@@ -12,7 +12,6 @@ import time
 import pytest
 
 from .conftest import ROOT, SHARED, run_cli, run_main
-from .review_support import queue_path, samples_db  # noqa: F401  (fixtures)
 
 RECORDS = [
     {"id": "a", "text": "Ông Ruan Chunfu phát biểu tại Hà Nội."},

@@ -16,7 +16,7 @@ from repair.detect.base import DEFAULT_WEIGHTS, DetectSettings, Span
 from repair.errors import ConfigError
 from repair.text import fold_key, is_vietnamese_syllable, nfc, tokens
 
-__all__ = ["RuleDetector", "token_kind"]
+__all__ = ["RuleDetector", "english_zipf", "token_kind"]
 
 
 # --------------------------------------------------------------------------- lexical resources
@@ -72,7 +72,7 @@ def _is_pinyin_word(word: str) -> bool:
 
 
 @functools.lru_cache(maxsize=200_000)
-def _english_zipf(word: str) -> float:
+def english_zipf(word: str) -> float:
     from wordfreq import zipf_frequency  # an English word list that works offline
 
     return zipf_frequency(word, "en")
@@ -97,13 +97,13 @@ def token_kind(tok: str) -> str:
     low = tok.lower()
     if not low.isascii():
         return "other"
-    if tok.islower() and _english_zipf(low) >= 4.0:
+    if tok.islower() and english_zipf(low) >= 4.0:
         return "english"
     if tok[0].isupper() and _is_pinyin_word(low):
         return "pinyin"
     if _ROMAJI_RE.match(low):
         return "romaji"
-    if _english_zipf(low) >= 3.0:
+    if english_zipf(low) >= 3.0:
         return "english"
     return "other"
 
@@ -192,7 +192,7 @@ def _foreign_tokens(text: str, skip: list[tuple[int, int]]) -> Iterator[tuple[Sp
         elif (
             "english" in kinds
             and not capitalised
-            and any(_english_zipf(tok.lower()) >= 4.0 for _, _, tok, _ in run)
+            and any(english_zipf(tok.lower()) >= 4.0 for _, _, tok, _ in run)
         ):
             category = "english"  # a common lower-case English word inside Vietnamese text
         elif "english" in kinds:

@@ -19,9 +19,8 @@ _SUBS = PhraseTable(ENGLISH_SUBS)
 
 
 def propose(syn: Synthesizer, ctx: Ctx, rng: random.Random) -> list[Edit]:
-    out: list[Edit] = []
-    for m, alts in _SUBS.matches(ctx.text):
-        out.append((m.start(), m.end(), match_case(m.group(), rng.choice(alts)), "english"))
+    out: list[Edit] = [(m.start(), m.end(), match_case(m.group(), rng.choice(alts)), "english")
+                       for m, alts in _SUBS.matches(ctx.text)]
     toks = ctx.toks
     if len(toks) >= 4:
         # insertions: "the Bộ Quốc phòng", "cho biết on Monday,", "... hợp tác, etc."
