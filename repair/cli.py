@@ -696,6 +696,31 @@ def bench_run_cmd(
         "sentences_per_s", "peak_rss_mb")))
 
 
+
+@train_app.command("lexicon")
+def train_lexicon(
+    corpus: Annotated[Path, typer.Option(help="clean corpus .jsonl.gz")] = Path(
+        "../shared/data/corpus/train.jsonl.gz"
+    ),
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="default: rewrite.lexicon")]
+    = None,
+    min_count: Annotated[int, typer.Option(help="keep words written at least this often")] = 3,
+    config: ConfigOpt = None,
+) -> None:
+    """Mine the term lexicon (Latin-letter words, counts, usual spelling) from clean news."""
+    from repair.config import project_path
+    from repair.rewrite.lexicon import build_lexicon, write_lexicon
+    from repair.text import corpus_sentences
+
+    settings = _settings(config)
+    target = out or settings.rewrite.lexicon
+    if target is None:
+        raise typer.BadParameter("give --out, or set rewrite.lexicon in the config")
+    counts = build_lexicon(corpus_sentences(project_path(corpus)), min_count=min_count)
+    write_lexicon(counts, project_path(target))
+    console.print(f"{len(counts)} words -> {target}")
+
+
 # --------------------------------------------------------------------------- fine-tuning, models
 
 models_app = typer.Typer(no_args_is_help=True, help="The model registry (models/registry.json).")

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from repair.detect.base import Span
-from repair.detect.rules import RuleDetector, _english_zipf, token_kind
-from repair.text import tokens
+from repair.detect.rules import RuleDetector, token_kind
+from repair.text import english_zipf, tokens
 
 __all__ = ["LexStats", "TokenTable", "featurize", "FEATURE_NAMES", "KINDS"]
 
@@ -206,7 +206,7 @@ def featurize(
     X[:, base + 7] = pmi_l
     X[:, base + 8] = pmi_r
     X[:, base + 9] = np.minimum(pmi_l, pmi_r)
-    X[:, base + 10] = [_english_zipf(w) if w.isascii() else 0.0 for w in low]
+    X[:, base + 10] = [english_zipf(w) if w.isascii() else 0.0 for w in low]
     X[:, base + 11] = idx / n
     X[:, base + 12] = min(n, 80)
     o = base + 13
