@@ -48,6 +48,7 @@ _PATH_KEYS = {
     ("detect", "model"),
     ("rewrite", "model"),
     ("rewrite", "calques"),
+    ("rewrite", "lexicon"),
     ("queue", "path"),
     ("eval", "clean"),
     ("eval", "gold"),

@@ -234,13 +234,18 @@ def test_only_flagged_spans_reach_the_model_and_the_rest_is_kept(monkeypatch, al
 
 
 def test_adjacent_spans_and_sentence_edges_are_repaired_independently(monkeypatch, aliases):
-    _fake_rewriter(monkeypatch, lambda s: {"and": "và", "the": "", "today": "hôm nay"}.get(s, s))
-    text = "the Hà Nội and Huế họp today"
+    repairs = {"the": "", "Nội and": "Nội và", "họp too": "họp"}
+    _fake_rewriter(monkeypatch, lambda s: repairs.get(s, s))
+    text = "the Hà Nội and Huế họp too"
     spans = [_span(text, "the", "english"), _span(text, "and", "english"),
-             _span(text, "today", "english")]
-    (p,) = propose([_det(text, spans)], NO_CALQUES, aliases)
+             _span(text, "too", "english")]
+    det = _det(text, spans)
+    # a lowercase English leftover comes with the word before it
+    assert [text[a:b] for a, b, _ in model_spans(det, protect(text, aliases))] == [
+        "the", "Nội and", "họp too"]
+    (p,) = propose([det], NO_CALQUES, aliases)
     # "the" -> "" is refused by the span guard (empty) and kept; the others are repaired
-    assert p.text == "the Hà Nội và Huế họp hôm nay"
+    assert p.text == "the Hà Nội và Huế họp"
     assert [e.check for e in p.spans] == ["empty", "", ""]
 
 
@@ -327,6 +332,23 @@ def test_span_guard(span, repair, problem):
     assert span_problem(span, repair) == problem
 
 
+@pytest.mark.parametrize(
+    "left, span, repair, right, problem",
+    [
+        ("chất", "vấn", "vấn về", "về vấn đề", "repetition"),  # "về về" after the repair
+        ("họp", "fan", "fan nữ", ", một fan nữ đã", "copied"),  # continues into the context
+        ("quốc", "gia", "gia bế mạc", ", tham gia bế mạc", "copied"),
+        ("giữa", "Nhật Bản và Nhật Bản", "Nhật Bản", "và Việt Nam", ""),
+        ("quân đội", "và quân đội", "", "Mỹ", "empty"),
+        ("thăm", "<ent0> và", "<ent0>", "", ""),
+        ("thăm", "<ent0> và", "và", "", "placeholders"),
+        ("Ngày", "ngày", "ngày", "", ""),  # a repetition the text already had
+    ],
+)
+def test_span_guard_in_context(left, span, repair, right, problem):
+    assert span_problem(span, repair, left, right) == problem
+
+
 # ----------------------------------------------------------------------------- calques, dates
 
 
@@ -357,6 +379,18 @@ def test_known_calques_are_proposed_like_alias_rows(monkeypatch, aliases, tmp_pa
         ("hôm Monday họ", "hôm thứ Hai họ"),
         ("May 5 người thoát nạn", "May 5 người thoát nạn"),  # "May" is Vietnamese too
         ("tháng 5 may quá", "tháng 5 may quá"),
+        ("Today trời đẹp.", "Hôm nay trời đẹp."),
+        ("Họ gặp nhau last week tại Huế.", "Họ gặp nhau tuần trước tại Huế."),
+        ("Họp at 18:30 rồi.", "Họp lúc 18h30 rồi."),
+        ("Bắt đầu 7 p.m. tối", "Bắt đầu 19h tối"),
+        ("lúc 18:00 hôm qua", "lúc 18:00 hôm qua"),  # Vietnamese news writes clock times so too
+        ("Ông nói in October.", "Ông nói tháng 10."),
+        ("Báo USA Today đưa tin", "Báo USA Today đưa tin"),  # names, not dates
+        ("Tờ Sunday Mirror cho hay", "Tờ Sunday Mirror cho hay"),
+        ("Tôi thích bài Yesterday", "Tôi thích bài Yesterday"),
+        ("ông June Byung-hun", "ông June Byung-hun"),
+        ("bản Hold me tonight", "bản Hold me tonight"),
+        ("Tượng Thánh Jan Nepomucký", "Tượng Thánh Jan Nepomucký"),
     ],
 )
 def test_english_dates_take_their_vietnamese_form(aliases, text, expected):

@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.table import Table
 
 __all__ = [
-    "AliasOpt", "CommentOpt", "ConfigOpt", "ForceOpt", "Inputs", "ItemArg", "Out", "QueueOpt",
-    "ReviewerOpt", "UnitOpt", "abs_path", "console", "measure_table", "open_queue",
-    "queue_location", "renamed", "rows_table", "settings", "stdout",
+    "AliasOpt", "CommentOpt", "ConfigOpt", "CorpusOpt", "ForceOpt", "Inputs", "ItemArg", "Out",
+    "QueueOpt", "ReviewerOpt", "UnitOpt", "abs_path", "console", "corpus_sentences",
+    "measure_table", "open_queue", "queue_location", "renamed", "rows_table", "settings", "stdout",
 ]
 
 # markup=False: paths, reviewer names and ids are user text, never rich markup ("[/b]x").
@@ -42,6 +42,16 @@ ForceOpt = Annotated[
     bool, typer.Option("--force", help="accept although the QA gate fails (recorded)")
 ]
 ItemArg = Annotated[int, typer.Argument(help="item id")]
+CorpusOpt = Annotated[Path | None, typer.Option(
+    help="clean corpus .jsonl.gz (default: the shared training corpus)")]
+
+
+def corpus_sentences(corpus: Path | None) -> list[str]:
+    """The sentences of ``corpus``, by default the shared training corpus."""
+    from repair import SHARED, project_path
+    from repair.text import corpus_sentences as read
+
+    return read(project_path(corpus or f"{SHARED}/corpus/train.jsonl.gz"))
 
 
 def abs_path(p: Path | None) -> str | None:

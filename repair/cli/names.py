@@ -70,22 +70,18 @@ def names_eval(
 
 @names_app.command("gazetteer")
 def names_gazetteer(
-    corpus: Annotated[Path | None, typer.Option(
-        help="clean corpus .jsonl.gz (default: the shared training corpus)")] = None,
+    corpus: common.CorpusOpt = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="default: names.gazetteer")]
     = None,
     min_count: Annotated[int, typer.Option(help="keep names seen at least this often")] = 3,
     config: common.ConfigOpt = None,
 ) -> None:
     """Mine the name gazetteer (names, counts, title / place context) from clean news."""
-    from repair import SHARED, project_path
+    from repair import project_path
     from repair.names import mine_gazetteer
-    from repair.text import corpus_sentences
 
-    run = common.settings(config)
-    target = out or project_path(run.names.gazetteer)
-    source = corpus or project_path(f"{SHARED}/corpus/train.jsonl.gz")
-    gaz = mine_gazetteer(corpus_sentences(source), min_count=min_count)
+    target = out or project_path(common.settings(config).names.gazetteer)
+    gaz = mine_gazetteer(common.corpus_sentences(corpus), min_count=min_count)
     gaz.save(target)
     common.console.print(f"{len(gaz.names)} names, {len(gaz.syllables)} syllables -> {target}")
 

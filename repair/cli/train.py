@@ -88,6 +88,26 @@ def train_rewriter_cmd(
         common.console.print(table)
 
 
+@train_app.command("lexicon")
+def train_lexicon(
+    corpus: common.CorpusOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="default: rewrite.lexicon")]
+    = None,
+    min_count: Annotated[int, typer.Option(help="keep words written at least this often")] = 3,
+    config: common.ConfigOpt = None,
+) -> None:
+    """Mine the term lexicon (Latin-letter words, counts, usual spelling) from clean news."""
+    from repair import project_path
+    from repair.rewrite.lexicon import build_lexicon, write_lexicon
+
+    target = out or common.settings(config).rewrite.lexicon
+    if target is None:
+        raise typer.BadParameter("give --out, or set rewrite.lexicon in the config")
+    counts = build_lexicon(common.corpus_sentences(corpus), min_count=min_count)
+    write_lexicon(counts, project_path(target))
+    common.console.print(f"{len(counts)} words -> {target}")
+
+
 def _finetune_config(config: Path | None) -> Path:
     return config or ROOT / "configs" / "finetune.yaml"
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from repair.detect.base import Span
-from repair.detect.rules import RuleDetector, english_zipf, token_kind
-from repair.text import tokens
+from repair.detect.rules import RuleDetector, token_kind
+from repair.text import english_zipf, tokens
 
 __all__ = ["LexStats", "TokenTable", "featurize", "FEATURE_NAMES", "KINDS"]
 

@@ -14,9 +14,9 @@ from pathlib import Path
 from repair.aliases import AliasTable, calque_rows
 from repair.detect.base import DEFAULT_WEIGHTS, DetectSettings, Span
 from repair.errors import ConfigError
-from repair.text import fold_key, is_vietnamese_syllable, nfc, tokens
+from repair.text import english_zipf, fold_key, is_pinyin_word, is_vietnamese_syllable, nfc, tokens
 
-__all__ = ["RuleDetector", "english_zipf", "token_kind"]
+__all__ = ["RuleDetector", "token_kind"]
 
 
 # --------------------------------------------------------------------------- lexical resources
@@ -40,44 +40,6 @@ _ROMAJI_RE = re.compile(
 )
 
 
-@functools.lru_cache(maxsize=1)
-def _pinyin_syllables() -> frozenset[str]:
-    """Toneless pinyin syllables, from pypinyin's character table."""
-    import unicodedata
-
-    from pypinyin.pinyin_dict import pinyin_dict
-
-    out = set()
-    for readings in pinyin_dict.values():
-        for r in readings.split(","):
-            bare = "".join(
-                c for c in unicodedata.normalize("NFD", r) if not unicodedata.combining(c)
-            )
-            out.add(bare.replace("ü", "v"))
-    return frozenset(s for s in out if s.isascii() and s.isalpha())
-
-
-@functools.lru_cache(maxsize=200_000)
-def _is_pinyin_word(word: str) -> bool:
-    """True if ``word`` splits into pinyin syllables ("Chunfu" -> chun + fu)."""
-    w = word.lower()
-    sylls = _pinyin_syllables()
-    ok = [True] + [False] * len(w)
-    for i in range(1, len(w) + 1):
-        for j in range(max(0, i - 6), i):
-            if ok[j] and w[j:i] in sylls:
-                ok[i] = True
-                break
-    return ok[len(w)] and len(w) >= 2
-
-
-@functools.lru_cache(maxsize=200_000)
-def english_zipf(word: str) -> float:
-    from wordfreq import zipf_frequency  # an English word list that works offline
-
-    return zipf_frequency(word, "en")
-
-
 def _is_acronym(tok: str) -> bool:
     letters = tok.rstrip("+")
     return len(letters) >= 2 and letters.isupper()
@@ -99,7 +61,7 @@ def token_kind(tok: str) -> str:
         return "other"
     if tok.islower() and english_zipf(low) >= 4.0:
         return "english"
-    if tok[0].isupper() and _is_pinyin_word(low):
+    if tok[0].isupper() and is_pinyin_word(low):
         return "pinyin"
     if _ROMAJI_RE.match(low):
         return "romaji"

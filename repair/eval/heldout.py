@@ -166,6 +166,7 @@ def evaluate_synthetic(
         signature=f"rewriter={model}|synth_seed={seed}|rate={rate}|n={len(pairs)}"
         f"|corpus={Path(corpus).name}|aliases={aliases.digest}"
         f"|calques={Path(settings.rewrite.calques).name if settings.rewrite.calques else None}"
+        f"|lexicon={Path(settings.rewrite.lexicon).name if settings.rewrite.lexicon else None}"
     )
     proposals = list(propose(detect(segs, settings.detect, aliases), settings.rewrite, aliases))
     bad = [i for i, p in enumerate(pairs) if p.spans]

@@ -11,13 +11,16 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-__all__ = ["GuardLimits", "check_rewrite", "span_problem", "GUARD_REASONS"]
+__all__ = ["GuardLimits", "check_rewrite", "span_problem", "GUARD_REASONS", "SPAN_CONTEXT"]
 
-GUARD_REASONS = ("repetition", "length", "edit_ratio", "number", "quote", "empty", "markup")
+GUARD_REASONS = ("repetition", "length", "edit_ratio", "number", "quote", "empty", "markup",
+                 "copied", "placeholders")
+SPAN_CONTEXT = 4  # words each side a span repair is checked against
 
 _NUM_RE = re.compile(r"\d+")
 _WORD_RE = re.compile(r"\w+")
 _MARKUP_RE = re.compile(r"</?sp>|<c_\w+>")  # the window's own markers, never text
+_PH_RE = re.compile(r"<ent\d+>")
 _QUOTES = "\"'“”‘’«»"
 
 
@@ -63,18 +66,32 @@ def check_rewrite(source: str, output: str, ratio: float, limits: GuardLimits) -
     return None
 
 
-def span_problem(span: str, repair: str, max_growth: float = 2.5) -> str:
-    """Why ``repair`` cannot replace the flagged ``span`` ("" = it can): empty, the window's
-    markers, repeated words the span does not repeat, far longer, or a number or quotation
-    mark lost."""
+def _bigrams(words: list[str]) -> set[tuple[str, str]]:
+    return set(zip(words, words[1:], strict=False))
+
+
+def span_problem(span: str, repair: str, left: str = "", right: str = "",
+                 max_growth: float = 2.5) -> str:
+    """Why ``repair`` cannot replace the flagged ``span`` between ``left`` and ``right``
+    ("" = it can): empty, the window's markers, placeholders not kept, repeated words the
+    text did not repeat, words copied in from the context, far longer, or a number or
+    quotation mark lost."""
     if not repair.strip():
         return "empty"
     if _MARKUP_RE.search(repair) and not _MARKUP_RE.search(span):
         return "markup"
+    if sorted(_PH_RE.findall(span)) != sorted(_PH_RE.findall(repair)):
+        return "placeholders"
+    lw = _WORD_RE.findall(left.lower())[-SPAN_CONTEXT:]
+    rw = _WORD_RE.findall(right.lower())[:SPAN_CONTEXT]
     src_words, out_words = _WORD_RE.findall(span.lower()), _WORD_RE.findall(repair.lower())
-    rep_in = _repeats(src_words, 4)
-    if any(n > rep_in.get(g, 0) for g, n in _repeats(out_words, 4).items()):
+    rep_in = _repeats(lw + src_words + rw, 4)
+    if any(n > rep_in.get(g, 0) for g, n in _repeats(lw + out_words + rw, 4).items()):
         return "repetition"
+    # A repair that brings in a word pair the span lacks but its neighbours have is the
+    # model continuing into the context ("chất <vấn> về vấn đề" -> "vấn về"), not a repair.
+    if (_bigrams(out_words) - _bigrams(src_words)) & (_bigrams(lw) | _bigrams(rw)):
+        return "copied"
     if len(repair) > max_growth * len(span) + 8:
         return "length"
     if Counter(_NUM_RE.findall(span)) - Counter(_NUM_RE.findall(repair)):

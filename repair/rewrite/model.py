@@ -40,6 +40,7 @@ class SpanRepair:
     changed: bool
     logprob: float  # log-probability of the model's own repair
     keep_logprob: float  # ... and of keeping the span
+    check: str = ""  # why the model's own output was not used ("keep" or a span check)
 
 
 class SpanRewriter:
@@ -86,8 +87,10 @@ class SpanRewriter:
     def repair(self, sources: Sequence[str], spans: Sequence[str], *, margin: float | None = None,
                batch_size: int = 64, max_new_tokens: int = 32) -> list[SpanRepair]:
         """The repair of each marked ``spans[i]`` given its window ``sources[i]``: the model's
-        greedy output when it beats keeping the span by ``margin`` (default: the model's)."""
+        greedy output when it beats keeping the span by ``margin`` (default: the model's) and
+        passes the span checks in its window (:func:`repair.rewrite.guard.span_problem`)."""
         from repair.rewrite import decode
+        from repair.rewrite.guard import span_problem
 
         if not sources:
             return []
@@ -104,9 +107,18 @@ class SpanRewriter:
             keeps = decode.score(self.model, src, [keep_ids[i] for i in idx])
             for i, h, k in zip(idx, hyps, keeps, strict=True):
                 text = self.tokenizer.decode(h.tokens, skip_special_tokens=True).strip()
-                kept = text == spans[i].strip() or h.logprob - k < margin
-                out[i] = SpanRepair(spans[i] if kept else text, not kept, h.logprob, k)
+                check = ("keep" if text == spans[i].strip() or h.logprob - k < margin
+                         else span_problem(spans[i], text, *_context(sources[i])))
+                out[i] = SpanRepair(text if not check else spans[i], not check, h.logprob, k,
+                                    check)
         return out  # type: ignore[return-value]
+
+
+def _context(source: str) -> tuple[str, str]:
+    from repair.rewrite.spans import window_parts
+
+    left, _, right = window_parts(source)
+    return left, right
 
 
 def train_config(path: str | Path) -> dict:

@@ -26,6 +26,7 @@ __all__ = [
     "category_tag",
     "make_window",
     "marked_span",
+    "window_parts",
     "unmap_placeholders",
 ]
 
@@ -40,6 +41,7 @@ SPECIAL_TOKENS: tuple[str, ...] = (
 )
 _PH_RE = re.compile(r"<ent\d+>")
 _WS_RE = re.compile(r"\S+")
+_TAG_RE = re.compile(r"^<c_\w+>")
 
 
 def category_tag(category: str) -> str:
@@ -99,6 +101,14 @@ def unmap_placeholders(repair: str, window: SpanWindow) -> str | None:
     return None if bad else out
 
 
+def window_parts(source: str) -> tuple[str, str, str]:
+    """The left context, marked span and right context of a window (``SpanWindow.source``)."""
+    head, rest = source.split(f"{SPAN_OPEN} ", 1)
+    span, right = rest.rsplit(f" {SPAN_CLOSE}", 1)
+    left = _TAG_RE.sub("", head, count=1)
+    return left.strip(), span, right.strip()
+
+
 def marked_span(source: str) -> str:
     """The text between the markers of a window (``SpanWindow.source``)."""
-    return source.split(f"{SPAN_OPEN} ", 1)[1].rsplit(f" {SPAN_CLOSE}", 1)[0]
+    return window_parts(source)[1]

@@ -19,8 +19,11 @@ from typing import Any
 
 from repair.errors import InputError
 from repair.text.segment import split_sentences
+from repair.text.words import english_zipf, is_pinyin_word
 
 __all__ = [
+    "english_zipf",
+    "is_pinyin_word",
     "Document",
     "Segment",
     "nfc",

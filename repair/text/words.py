@@ -1,0 +1,47 @@
+"""Is a word English, or pinyin? Word lists the detector and the proposals consult (wordfreq's
+English frequencies, pypinyin's syllables), each cached."""
+
+from __future__ import annotations
+
+import functools
+
+__all__ = ["english_zipf", "is_pinyin_word"]
+
+
+@functools.lru_cache(maxsize=1)
+def _pinyin_syllables() -> frozenset[str]:
+    """Toneless pinyin syllables, from pypinyin's character table."""
+    import unicodedata
+
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    out = set()
+    for readings in pinyin_dict.values():
+        for r in readings.split(","):
+            bare = "".join(
+                c for c in unicodedata.normalize("NFD", r) if not unicodedata.combining(c)
+            )
+            out.add(bare.replace("ü", "v"))
+    return frozenset(s for s in out if s.isascii() and s.isalpha())
+
+
+@functools.lru_cache(maxsize=200_000)
+def is_pinyin_word(word: str) -> bool:
+    """True if ``word`` splits into pinyin syllables ("Chunfu" -> chun + fu)."""
+    w = word.lower()
+    sylls = _pinyin_syllables()
+    ok = [True] + [False] * len(w)
+    for i in range(1, len(w) + 1):
+        for j in range(max(0, i - 6), i):
+            if ok[j] and w[j:i] in sylls:
+                ok[i] = True
+                break
+    return ok[len(w)] and len(w) >= 2
+
+
+@functools.lru_cache(maxsize=200_000)
+def english_zipf(word: str) -> float:
+    """Zipf frequency of ``word`` in English (wordfreq; 0 for unknown words)."""
+    from wordfreq import zipf_frequency  # an English word list that works offline
+
+    return zipf_frequency(word, "en")
