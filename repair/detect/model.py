@@ -28,8 +28,9 @@ from repair.text import Segment
 __all__ = ["TrainedDetector", "load_detector", "MODEL_FILES"]
 
 MODEL_FILES = ("config.json", "model.txt", "categories.txt", "unigrams.tsv.gz", "bigrams.npz")
-# Rule categories the synthetic training data cannot teach the model.
-_PRIOR_CATEGORIES = {"alias", "calque"}
+# Rule categories the synthetic training data cannot teach the model: strong evidence the
+# model's score is combined with (the name rules: repair.detect.names).
+_PRIOR_CATEGORIES = {"alias", "calque", "name"}
 _BATCH = 256
 
 
