@@ -24,7 +24,8 @@ _CORPUS = (
 @pytest.fixture(scope="module")
 def stats():
     s = mine_name_stats(_CORPUS)
-    s.japanese.update({"onodera": (2, 0), "watanabe": (3, 0), "itsunori": (0, 1)})
+    s.japanese.update({"onodera": (2, 0), "watanabe": (3, 0), "itsunori": (0, 1),
+                       "iwasaki": (1, 0), "shinzo": (0, 0), "abe": (4, 0)})
     return s
 
 
@@ -51,6 +52,8 @@ def _hits(evidence, text):
         ("Hợp tác đa phương, Dob Pat đô đốc đề nghị hai bên hợp tác.", "Dob Pat"),
         # Japanese surname first
         ("Bộ trưởng Quốc phòng Nhật Bản Onodera Watanabe bày tỏ hy vọng.", "Onodera Watanabe"),
+        # Hán-Việt syllable inside a Japanese name
+        ("Phái đoàn Nhật Bản do tướng Iwasaki Mao dẫn đầu.", "Iwasaki Mao"),
     ],
 )
 def test_rules_mark_wrong_names(evidence, text, marked):
@@ -73,6 +76,8 @@ def test_rules_mark_wrong_names(evidence, text, marked):
         "Tuyến metro số 1 đang tăng tốc; dịch vụ online của Hà Nội phát triển.",
         "Anh Trần Văn T. cho biết.",
         "Diễn viên Ichikawa Ebizo cùng con trai.",  # Ebizo is no known name word
+        "Thủ tướng Nhật Bản Shinzo Abe thăm Việt Nam.",
+        "Iwasaki Mao dẫn đầu đoàn.",  # no word of Japan: the rule does not look
     ],
 )
 def test_rules_leave_correct_text(evidence, text):
@@ -152,3 +157,26 @@ def test_gazetteer_command_also_mines_the_name_statistics(tmp_path):
                    "--min-count", "1") == 0
     stats = NameStats.load(out.with_name("name_stats.tsv.gz"))
     assert stats.sentences == len(_CORPUS) and stats.name_slot_rate(["ô", "nhiễm"]) == 0.0
+
+
+@pytest.mark.parametrize(
+    "text, verified",
+    [
+        ("Bộ trưởng Itsunori Onodera phát biểu.", ["Itsunori Onodera"]),
+        ("Bộ trưởng Onodera Itsunori phát biểu.", []),  # surname first: not the Vietnamese order
+        ("Bộ trưởng Onodera Watanabe phát biểu.", []),
+        ("Bộ trưởng Nguyễn Xuân Phúc phát biểu.", []),
+    ],
+)
+def test_verified_japanese_names(evidence, text, verified):
+    assert [text[a:b] for a, b in evidence.verified_names(text)] == verified
+
+
+def test_model_sees_no_artifact_in_a_verified_name(settings):
+    from repair.aliases import AliasTable
+
+    text = "Bộ trưởng Quốc phòng Nhật Bản Itsunori Onodera nhấn mạnh quan hệ với Việt Nam."
+    seg = Segment("s", "d", text, 0, len(text), 0)
+    (on,) = detect([seg], settings.detect, AliasTable([]))
+    (off,) = detect([seg], dataclasses.replace(settings.detect, name_stats=None), AliasTable([]))
+    assert on.score < 0.2 < off.score and not on.spans

@@ -53,14 +53,18 @@ class NameStats:
     def seen_lower(self, word: str) -> int:
         return self.words.get(word.lower(), (0, 0))[1]
 
-    def name_slot_rate(self, before: list[str]) -> float | None:
+    def name_slot(self, before: list[str]) -> tuple[float, str] | None:
         """How often clean news puts a capitalised word after these words (the last two, else
-        the last one); None where they are too rare to say."""
+        the last one), with the words it counted; None where they are too rare to say."""
         for key in (" ".join(before[-2:]).lower(), before[-1].lower()) if before else ():
             entry = self.slots.get(key)
             if entry and entry[0] >= _MIN_SLOT:
-                return entry[1] / entry[0]
+                return entry[1] / entry[0], key
         return None
+
+    def name_slot_rate(self, before: list[str]) -> float | None:
+        slot = self.name_slot(before)
+        return slot[0] if slot else None
 
     def japanese_class(self, word: str) -> tuple[int, int]:
         """(surname, given-name) evidence of a romaji word; (0, 0) if unknown."""
