@@ -925,15 +925,21 @@ def names_gazetteer(
     min_count: Annotated[int, typer.Option(help="keep names seen at least this often")] = 3,
     config: ConfigOpt = None,
 ) -> None:
-    """Mine the name gazetteer (names, counts, title / place context) from clean news."""
-    from repair.names import mine_gazetteer, project_path
+    """Mine the name gazetteer (names, counts, title / place context) from clean news, and
+    beside it the name statistics of the detector's name rules (name_stats.tsv.gz)."""
+    from repair.names import mine_gazetteer, mine_name_stats, project_path
     from repair.text import corpus_sentences
 
     settings = _settings(config)
     target = out or project_path(settings.names.gazetteer)
-    gaz = mine_gazetteer(corpus_sentences(corpus), min_count=min_count)
+    sentences = corpus_sentences(corpus)
+    gaz = mine_gazetteer(sentences, min_count=min_count)
     gaz.save(target)
     console.print(f"{len(gaz.names)} names, {len(gaz.syllables)} syllables -> {target}")
+    stats = mine_name_stats(sentences)
+    stats.save(target.with_name("name_stats.tsv.gz"))
+    console.print(f"{len(stats.words)} words, {len(stats.slots)} name slots -> "
+                  f"{target.with_name('name_stats.tsv.gz')}")
 
 
 @names_app.command("accept")

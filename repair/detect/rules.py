@@ -195,6 +195,12 @@ class RuleDetector:
         if unknown:
             raise ConfigError(f"unknown detector weight(s) {sorted(unknown)}")
         self.weights = {**DEFAULT_WEIGHTS, **settings.weights}
+        self.names = None
+        if settings.name_stats:
+            from repair.detect.names import NameEvidence, load_name_stats
+            from repair.names import project_path
+
+            self.names = NameEvidence(load_name_stats(project_path(settings.name_stats)))
 
     def spans(self, text: str) -> list[Span]:
         """All rule evidence in ``text``, with weights."""
@@ -217,6 +223,11 @@ class RuleDetector:
                 out.append(
                     Span(m.start(), m.end(), "calque", text[m.start() : m.end()], w["calque"])
                 )
+        if self.names is not None:  # names an alias or date already explains need no more
+            out.extend(
+                s for s in self.names.spans(text)
+                if not any(a < s.end and s.start < b for a, b in covered)
+            )
         return sorted(out, key=lambda s: (s.start, -s.end))
 
     def score(self, spans: Iterable[Span]) -> float:

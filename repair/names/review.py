@@ -11,10 +11,17 @@ from collections.abc import Iterable, Iterator
 from repair.detect import Detection
 from repair.names.resolve import Resolver
 
-__all__ = ["attach_candidates", "candidates_html", "candidate_text", "NAME_CATEGORIES"]
+__all__ = [
+    "attach_candidates",
+    "candidates_html",
+    "candidate_text",
+    "candidate_choices",
+    "alias_row",
+    "NAME_CATEGORIES",
+]
 
 # Span categories that may be a name in pinyin (the model calls "Duboji" pinyin or calque_name)
-NAME_CATEGORIES = frozenset({"pinyin", "calque_name", "foreign", "english_name"})
+NAME_CATEGORIES = frozenset({"pinyin", "calque_name", "foreign", "english_name", "name"})
 
 
 def _pinyin_core(text: str, resolver: Resolver) -> str | None:
@@ -87,3 +94,19 @@ def candidate_text(text: str, proposal: str, span: dict, candidate: dict) -> str
     if rendering not in base:
         raise ValueError(f"{rendering!r} is not in the sentence any more")
     return base.replace(rendering, candidate["name"], 1)
+
+
+def candidate_choices(spans: Iterable[dict]) -> list[tuple[str, tuple[int, int]]]:
+    """(label, (span index, candidate index)) of every name candidate, for a chooser."""
+    return [
+        (f"{c['name']} for {c.get('rendering', s['text'])} ({c['score']:.2f})", (i, k))
+        for i, s in enumerate(spans)
+        for k, c in enumerate(s.get("candidates") or [])
+    ]
+
+
+def alias_row(candidate: dict, entry: tuple[int, int, int, str] | None = None) -> str:
+    """The alias-table row a chosen candidate offers (``entry``: its gazetteer entry, which
+    says whether clean news uses the name more as a place than a person)."""
+    kind = "place" if entry and entry[2] > entry[1] else "person"
+    return f"{candidate['name']}\t{kind}\t{candidate.get('rendering', '')}"
