@@ -115,3 +115,61 @@ def test_run_output_queue_review_and_alias_row(write, tmp_path, capsys, no_alias
     assert run_cli("aliases", "suggest", "--queue", queue, "--out", rows,
                    "--config", no_alias_config) == 0
     assert "Nguyễn Xuân Phúc\tperson\tRuan Chunfu" in rows.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "candidate, entry, row",
+    [
+        ({"name": "Nguyễn Xuân Phúc", "rendering": "Ruan Chunfu"}, None,
+         "Nguyễn Xuân Phúc\tperson\tRuan Chunfu"),
+        ({"name": "Thanh Hóa", "rendering": "Qinghua"}, (900, 10, 400, "Thanh Hóa"),
+         "Thanh Hóa\tplace\tQinghua"),
+        ({"name": "Lê Văn Thanh", "rendering": "Li Wenqing"}, (50, 30, 2, "Lê Văn Thanh"),
+         "Lê Văn Thanh\tperson\tLi Wenqing"),
+    ],
+)
+def test_alias_row_of_a_candidate(candidate, entry, row):
+    from repair.names.review import alias_row
+
+    assert alias_row(candidate, entry) == row
+
+
+def test_candidate_choices_list_every_candidate():
+    from repair.names.review import candidate_choices
+
+    spans = [
+        {"text": "x", "start": 0, "end": 1, "category": "date"},
+        {"text": "Ruan Chunfu", "start": 2, "end": 13, "category": "pinyin", "candidates": [
+            {"name": "Nguyễn Xuân Phúc", "score": 0.9, "rendering": "Ruan Chunfu"},
+            {"name": "Nguyễn Xuân Phước", "score": 0.1, "rendering": "Ruan Chunfu"}]},
+    ]
+    assert [c for _, c in candidate_choices(spans)] == [(1, 0), (1, 1)]
+    assert candidate_choices(spans)[0][0] == "Nguyễn Xuân Phúc for Ruan Chunfu (0.90)"
+
+
+def test_notebook_candidate_button_fills_the_edit_box_only(write, tmp_path, no_alias_config):
+    from repair.aliases import AliasTable
+    from repair.review import Queue
+    from repair.review.session import ReviewSession
+    from repair.review.ui import ReviewWidget
+
+    src = write("in.jsonl", [{"id": "a", "text": RUAN}])
+    queue = tmp_path / "q.db"
+    assert run_cli("run", src, "--out", tmp_path / "o.jsonl", "--queue", queue, "--unit",
+                   "sentence", "--config", no_alias_config) == 0
+    ui = ReviewWidget(ReviewSession(queue, "an", aliases=AliasTable()))
+    item = ui.session.current
+    assert ui.candidate_row.layout.display == "flex"
+    assert ui.candidate.options[0][0].startswith("Nguyễn Xuân Phúc for Ruan Chunfu")
+    ui.use_candidate_button.click()
+    assert "Nguyễn Xuân Phúc" in ui.editor.value and "Ruan Chunfu" not in ui.editor.value
+    assert "Nguyễn Xuân Phúc\tperson\tRuan Chunfu" in ui.message.value
+    with Queue(queue) as q:  # nothing applied until the reviewer saves the edit
+        assert q.get(item.id).status == "pending" and not q.decisions()
+    ui.buttons["edit"].click()
+    assert "alias row offered" in ui.message.value
+    with Queue(queue) as q:
+        d = q.get(item.id)
+        assert d.status == "edited" and "Nguyễn Xuân Phúc" in d.final_text
+        assert d.history[-1].comment == "name candidate Ruan Chunfu -> Nguyễn Xuân Phúc"
+    ui.session.queue.close()

@@ -27,6 +27,9 @@ def test_run_with_a_model_keeps_entity_constraints(tmp_path, tiny_rewriter, alia
         assert r["model"].startswith(tiny_rewriter.name)
         for m in aliases.find(r["text"]):
             assert m.canonical in r["proposal"]
+            # each deterministic repair is in the output with where it comes from
+            assert {"text": m.text, "canonical": m.canonical, "source": m.source}.items() <= \
+                next(x for x in r["replacements"] if x["start"] == m.start).items()
         assert not aliases.find(r["proposal"])
         if r["proposal_source"] in ("fallback", "guard"):
             assert r["check"]

@@ -76,14 +76,20 @@ def names_gazetteer(
     min_count: Annotated[int, typer.Option(help="keep names seen at least this often")] = 3,
     config: common.ConfigOpt = None,
 ) -> None:
-    """Mine the name gazetteer (names, counts, title / place context) from clean news."""
+    """Mine the name gazetteer (names, counts, title / place context) from clean news, and
+    beside it the name statistics of the detector's name rules (name_stats.tsv.gz)."""
     from repair import project_path
-    from repair.names import mine_gazetteer
+    from repair.names import mine_gazetteer, mine_name_stats
 
     target = out or project_path(common.settings(config).names.gazetteer)
-    gaz = mine_gazetteer(common.corpus_sentences(corpus), min_count=min_count)
+    sentences = common.corpus_sentences(corpus)
+    gaz = mine_gazetteer(sentences, min_count=min_count)
     gaz.save(target)
     common.console.print(f"{len(gaz.names)} names, {len(gaz.syllables)} syllables -> {target}")
+    stats = mine_name_stats(sentences)
+    stats.save(target.with_name("name_stats.tsv.gz"))
+    common.console.print(f"{len(stats.words)} words, {len(stats.slots)} name slots -> "
+                         f"{target.with_name('name_stats.tsv.gz')}")
 
 
 @names_app.command("accept")

@@ -9,8 +9,9 @@ from repair.text import Segment
 
 __all__ = ["CATEGORIES", "DEFAULT_WEIGHTS", "DetectSettings", "Span", "Detection"]
 
-# Span categories. The rules emit the first eight; the trained model also the synthetic
-# families (see repair.synth) it learned: calque_name, term.
+# Span categories. The rules emit the first eight and "name" (repair.detect.names: evidence a
+# name is wrong that needs no alias table); the trained model also the synthetic families (see
+# repair.synth) it learned: calque_name, term.
 CATEGORIES = (
     "alias",
     "date",
@@ -23,6 +24,7 @@ CATEGORIES = (
     "grammar",
     "calque_name",
     "term",
+    "name",
 )
 
 # Rule weights; a segment's rule score is the noisy-or of each category's strongest span.
@@ -49,6 +51,9 @@ class DetectSettings:
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     model: str | None = None  # trained detector directory; None = rules only
     span_threshold: float = 0.5  # token probability above which the model marks a span
+    # corpus statistics for the name rules (repair.detect.names), relative to the project root
+    # like names.gazetteer; None = no name rules
+    name_stats: str | None = "models/names/name_stats.tsv.gz"
 
 
 @dataclass(frozen=True)
@@ -60,9 +65,12 @@ class Span:
     weight: float = 0.0
     # name candidates (repair.names), best first: {"name", "score", "evidence", "rendering"}
     candidates: tuple[dict, ...] = ()
+    evidence: str = ""  # why a rule marked it, in words (the name rules)
 
     def to_dict(self) -> dict:
         d = {"start": self.start, "end": self.end, "category": self.category, "text": self.text}
+        if self.evidence:
+            d["evidence"] = self.evidence
         if self.candidates:
             d["candidates"] = list(self.candidates)
         return d

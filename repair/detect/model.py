@@ -5,7 +5,8 @@ model score is the calibrated probability that its most suspicious token is one.
 evidence the model never sees in training (alias-table variants, the known-calque list) is
 combined with it by noisy-or. Spans are the runs of tokens above ``span_threshold``, labelled
 by a second model with their most likely category (the synthetic families of ``repair.synth``),
-plus the rules' spans.
+plus the rules' spans. The name rules (``repair.detect.names``) count as strong evidence too,
+and tokens of a name they confirm as correctly written are no artifact for the model.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from repair.text import Segment
 __all__ = ["TrainedDetector", "load_detector", "MODEL_FILES"]
 
 MODEL_FILES = ("config.json", "model.txt", "categories.txt", "unigrams.tsv.gz", "bigrams.npz")
-# Rule categories the synthetic training data cannot teach the model.
-_PRIOR_CATEGORIES = {"alias", "calque"}
+# Rule categories the synthetic training data cannot teach the model: strong evidence the
+# model's score is combined with (the name rules: repair.detect.names).
+_PRIOR_CATEGORIES = {"alias", "calque", "name"}
 _BATCH = 256
 
 
@@ -116,6 +118,7 @@ class TrainedDetector:
         for seg, table, p_art, rule_spans in zip(
             segs, tables, self.token_probs(tables), all_rule_spans, strict=True
         ):
+            p_art = _clear_verified_names(seg.text, table, p_art, rules)
             prior = rules.score(s for s in rule_spans if s.category in _PRIOR_CATEGORIES)
             model_score = self.sentence_score(p_art)
             score = 1.0 - (1.0 - model_score) * (1.0 - prior)
@@ -129,6 +132,23 @@ class TrainedDetector:
                     merged.setdefault((s.start, s.end, s.category), s)
             spans = sorted(merged.values(), key=lambda s: (s.start, -s.end))
             yield Detection(seg, score, score >= threshold, tuple(spans))
+
+
+def _clear_verified_names(
+    text: str, table: TokenTable, p_art: np.ndarray, rules: RuleDetector
+) -> np.ndarray:
+    """A name the name statistics confirm as correctly written ("Itsunori Onodera") is no
+    artifact, whatever the model's lexical features say of its rare words."""
+    if rules.names is None or not len(p_art):
+        return p_art
+    names = rules.names.verified_names(text)
+    if not names:
+        return p_art
+    p = p_art.copy()
+    for i, (s, e) in enumerate(zip(table.starts, table.ends, strict=True)):
+        if any(a <= s and e <= b for a, b in names):
+            p[i] = 0.0
+    return p
 
 
 @functools.lru_cache(maxsize=4)

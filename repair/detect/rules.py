@@ -16,7 +16,7 @@ from repair.detect.base import DEFAULT_WEIGHTS, DetectSettings, Span
 from repair.errors import ConfigError
 from repair.text import english_zipf, fold_key, is_pinyin_word, is_vietnamese_syllable, nfc, tokens
 
-__all__ = ["RuleDetector", "token_kind"]
+__all__ = ["ROMAJI_RE", "RuleDetector", "token_kind"]
 
 
 # --------------------------------------------------------------------------- lexical resources
@@ -33,7 +33,7 @@ _DATE_RE = re.compile(
     rf"|(?:January|February|March|April|June|July|August|September|October|November|December)\b)"
 )
 
-_ROMAJI_RE = re.compile(
+ROMAJI_RE = re.compile(
     r"^(?:(?:[kstpc](?=[kstpc]))?"
     r"(?:ky|gy|sh|ch|ts|ny|hy|by|py|my|ry|j|f|[kgsztdnhbpmyrw])?[aiueo]"
     r"|n(?![aiueoy]))+$"
@@ -63,7 +63,7 @@ def token_kind(tok: str) -> str:
         return "english"
     if tok[0].isupper() and is_pinyin_word(low):
         return "pinyin"
-    if _ROMAJI_RE.match(low):
+    if ROMAJI_RE.match(low):
         return "romaji"
     if english_zipf(low) >= 3.0:
         return "english"
@@ -192,6 +192,12 @@ class RuleDetector:
         if unknown:
             raise ConfigError(f"unknown detector weight(s) {sorted(unknown)}")
         self.weights = {**DEFAULT_WEIGHTS, **settings.weights}
+        self.names = None
+        if settings.name_stats:
+            from repair.detect.names import NameEvidence, load_name_stats
+            from repair.names import project_path
+
+            self.names = NameEvidence(load_name_stats(project_path(settings.name_stats)))
 
     def spans(self, text: str) -> list[Span]:
         """All rule evidence in ``text``, with weights."""
@@ -214,6 +220,11 @@ class RuleDetector:
                 out.append(
                     Span(m.start(), m.end(), "calque", text[m.start() : m.end()], w["calque"])
                 )
+        if self.names is not None:  # names an alias or date already explains need no more
+            out.extend(
+                s for s in self.names.spans(text)
+                if not any(a < s.end and s.start < b for a, b in covered)
+            )
         return sorted(out, key=lambda s: (s.start, -s.end))
 
     def score(self, spans: Iterable[Span]) -> float:

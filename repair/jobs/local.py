@@ -79,6 +79,8 @@ def _record(item: Detection | Proposal) -> dict:
         )
         if item.check:
             rec["check"] = item.check
+        if item.replacements:  # the deterministic repairs, with their evidence
+            rec["replacements"] = [dataclasses.asdict(m) for m in item.replacements]
         if item.spans:
             rec["span_repairs"] = [dataclasses.asdict(e) for e in item.spans]
     return rec

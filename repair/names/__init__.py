@@ -22,6 +22,7 @@ from repair.errors import InputError
 from repair.names.gazetteer import Gazetteer, mine_gazetteer
 from repair.names.hanviet import HanViet, load_hanviet
 from repair.names.resolve import Candidate, Resolver, split_pinyin
+from repair.names.stats import NameStats, mine_name_stats
 from repair.text import fold_key
 
 __all__ = [
@@ -35,6 +36,8 @@ __all__ = [
     "load_hanviet",
     "load_resolver",
     "mine_gazetteer",
+    "mine_name_stats",
+    "NameStats",
     "project_path",
     "resolve_file",
     "split_pinyin",

@@ -11,11 +11,18 @@ from collections.abc import Iterable, Iterator
 from repair.detect import Detection
 from repair.names.resolve import Resolver
 
-__all__ = ["accept_candidate", "attach_candidates", "candidates_html", "candidate_text",
-           "NAME_CATEGORIES"]
+__all__ = [
+    "accept_candidate",
+    "attach_candidates",
+    "candidates_html",
+    "candidate_text",
+    "candidate_choices",
+    "alias_row",
+    "NAME_CATEGORIES",
+]
 
 # Span categories that may be a name in pinyin (the model calls "Duboji" pinyin or calque_name)
-NAME_CATEGORIES = frozenset({"pinyin", "calque_name", "foreign", "english_name"})
+NAME_CATEGORIES = frozenset({"pinyin", "calque_name", "foreign", "english_name", "name"})
 
 
 def _pinyin_core(text: str, resolver: Resolver) -> str | None:
@@ -90,6 +97,22 @@ def candidate_text(text: str, proposal: str, span: dict, candidate: dict) -> str
     return base.replace(rendering, candidate["name"], 1)
 
 
+def candidate_choices(spans: Iterable[dict]) -> list[tuple[str, tuple[int, int]]]:
+    """(label, (span index, candidate index)) of every name candidate, for a chooser."""
+    return [
+        (f"{c['name']} for {c.get('rendering', s['text'])} ({c['score']:.2f})", (i, k))
+        for i, s in enumerate(spans)
+        for k, c in enumerate(s.get("candidates") or [])
+    ]
+
+
+def alias_row(candidate: dict, entry: tuple[int, int, int, str] | None = None) -> str:
+    """The alias-table row a chosen candidate offers (``entry``: its gazetteer entry, which
+    says whether clean news uses the name more as a place than a person)."""
+    kind = "place" if entry and entry[2] > entry[1] else "person"
+    return f"{candidate['name']}\t{kind}\t{candidate.get('rendering', '')}"
+
+
 def accept_candidate(queue, item_id: int, reviewer: str, span: int | None, candidate: int,
                      comment: str | None, force: bool, resolver: Resolver):
     """Record name ``candidate`` of ``span`` (default: the first with candidates) of item
@@ -113,6 +136,4 @@ def accept_candidate(queue, item_id: int, reviewer: str, span: int | None, candi
     note = f"name candidate {c['rendering']} -> {c['name']}"
     decision = queue.decide(item_id, "edit", reviewer, final_text=final,
                             comment=f"{note}; {comment}" if comment else note, force=force)
-    entry = resolver.gaz.lookup(c["name"].split())
-    kind = "place" if entry and entry[2] > entry[1] else "person"
-    return decision, f"{c['name']}\t{kind}\t{c['rendering']}"
+    return decision, alias_row(c, resolver.gaz.lookup(c["name"].split()))

@@ -3,6 +3,10 @@
 Keyboard first: with the cursor in the "keys" box, ``a`` accepts, ``r`` rejects, ``e`` saves
 the edit box as the final text, ``s`` skips, ``u`` undoes, ``f`` toggles Force. The same
 actions are buttons. Filters (score range, category, order) re-claim under the new filter.
+
+Name candidates (``repair.names``) are offered in a chooser: "Use candidate" only writes the
+chosen name into the edit box and shows the alias row it offers; nothing is applied until the
+reviewer saves the edit, and the decision's comment then records the candidate.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import ipywidgets as W
 from repair.aliases import AliasTable
 from repair.detect import CATEGORIES
 from repair.errors import RepairError
+from repair.names.review import alias_row, candidate_choices, candidate_text
 from repair.review.queue import ORDERS
 from repair.review.session import ReviewSession, SessionFilters
 
@@ -59,6 +64,11 @@ class ReviewWidget:
         )
         self.order = W.Dropdown(options=list(ORDERS), value=f.order, description="order")
         self.progress = W.IntProgress(min=0, max=1, value=0, description="progress")
+        self.candidate = W.Dropdown(options=[], description="name", layout=W.Layout(width="60%"))
+        self.use_candidate_button = W.Button(description="Use candidate", button_style="info")
+        self.use_candidate_button.on_click(lambda _b: self.use_candidate())
+        self.candidate_row = W.HBox([self.candidate, self.use_candidate_button])
+        self._chosen: dict | None = None  # the candidate now in the edit box
         for action, button in self.buttons.items():
             button.on_click(lambda _b, a=action: self.act(a))
         self.keys.observe(self._on_key, names="value")
@@ -71,6 +81,7 @@ class ReviewWidget:
                 self.progress,
                 self.view,
                 W.Label("Final text (prefilled with the proposal; edit, then Save edit):"),
+                self.candidate_row,
                 self.editor,
                 W.HBox(list(self.buttons.values())),
                 W.HBox([self.keys, self.comment]),
@@ -86,6 +97,12 @@ class ReviewWidget:
         """Run one action on the session; errors (QA gate, conflicts) go to ``message``."""
         s = self.session
         comment = self.comment.value.strip() or None
+        chosen = self._chosen if action == "edit" else None
+        if chosen is not None and chosen["name"] in self.editor.value:
+            note = f"name candidate {chosen.get('rendering', '')} -> {chosen['name']}"
+            comment = f"{note}; {comment}" if comment else note
+        else:
+            chosen = None
         try:
             if action == "accept":
                 d = s.accept(force=self.force.value, comment=comment)
@@ -103,9 +120,45 @@ class ReviewWidget:
             self.message.value = f'<span style="color:#c92a2a">{_esc(str(exc))}</span>'
             return
         self.message.value = f"{d.action} item {d.item_id}" + (" (forced)" if d.forced else "")
+        if chosen is not None:
+            self.message.value += (
+                " &middot; alias row offered (<code>repair aliases suggest</code> lists it): "
+                f"<code>{_esc(self.alias_row(chosen))}</code>"
+            )
         self.comment.value = ""
         self.force.value = False
         self._load()
+
+    def use_candidate(self, choice: tuple[int, int] | None = None) -> None:
+        """Put a name candidate into the edit box (the chooser's, or ``choice`` = (span index,
+        candidate index)); the reviewer still saves the edit to apply it."""
+        item = self.session.current
+        choice = choice if choice is not None else self.candidate.value
+        if item is None or choice is None:
+            return
+        span = item.spans[choice[0]]
+        cand = span["candidates"][choice[1]]
+        try:
+            self.editor.value = candidate_text(item.text, self.editor.value, span, cand)
+        except ValueError as exc:
+            self.message.value = f'<span style="color:#c92a2a">{_esc(str(exc))}</span>'
+            return
+        self._chosen = {**cand, "rendering": cand.get("rendering", span["text"])}
+        self.message.value = (
+            f"candidate {_esc(cand['name'])} is in the edit box: Save edit (e) applies it; "
+            f"it offers the alias row <code>{_esc(self.alias_row(self._chosen))}</code>"
+        )
+
+    @staticmethod
+    def alias_row(candidate: dict) -> str:
+        entry = None
+        try:
+            from repair.names import NamesSettings, load_resolver
+
+            entry = load_resolver(NamesSettings()).gaz.lookup(candidate["name"].split())
+        except RepairError as exc:  # no gazetteer: the row is still offered, as a person
+            log.warning("name gazetteer unavailable (%s)", exc)
+        return alias_row(candidate, entry)
 
     def _on_key(self, change: dict) -> None:
         value = change["new"]
@@ -129,6 +182,11 @@ class ReviewWidget:
 
     def _load(self) -> None:
         item = self.session.current
+        self._chosen = None
+        choices = candidate_choices(item.spans) if item is not None else []
+        self.candidate.options = choices
+        self.candidate.value = choices[0][1] if choices else None
+        self.candidate_row.layout.display = "flex" if choices else "none"
         self.editor.value = item.proposal if item is not None else ""
         for name, b in self.buttons.items():
             b.disabled = item is None and name != "undo"
