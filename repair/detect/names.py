@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from repair.detect.base import Span
-from repair.detect.rules import _ROMAJI_RE, _english_zipf
+from repair.detect.rules import _ROMAJI_RE
 from repair.names.stats import NameStats
-from repair.text import is_vietnamese_syllable, tokens
+from repair.text import english_zipf, is_vietnamese_syllable, tokens
 
 __all__ = ["NameEvidence", "NameRuleWeights", "load_name_stats"]
 
@@ -98,7 +98,7 @@ def load_name_stats(path: str | Path) -> NameStats:
 
 
 def _english(word: str) -> float:
-    return _english_zipf(word.lower())
+    return english_zipf(word.lower())
 
 
 class NameEvidence:
