@@ -139,3 +139,15 @@ def test_uncertainty_order_uses_the_detector_threshold_in_force(tmp_path, aliase
     s2 = ReviewSession(db, "binh", aliases=aliases,
                        filters=SessionFilters(order="uncertainty", threshold=0.5))
     assert s2.current.score == 0.52  # an explicit threshold still wins
+
+
+@pytest.mark.parametrize("span, title", [
+    ({"start": 4, "end": 13, "category": "name", "evidence": "English word 'canon' after a "
+      "Vietnamese name syllable"}, 'title="name: English word &#x27;canon&#x27; after'),
+    ({"start": 4, "end": 13, "category": "alias"}, 'title="alias"'),
+])
+def test_span_marks_carry_their_evidence(span, title):
+    from repair.review.session import highlight_spans
+
+    html = highlight_spans("Ông Tây canon <b>", [span])
+    assert title in html and "&lt;b&gt;" in html and "<sup>" in html

@@ -65,7 +65,7 @@ def test_window_renumbers_placeholders_and_maps_them_back():
 
 @pytest.mark.parametrize("category, tag", [("date", "<c_date>"), ("english_name", "<c_english>"),
                                            ("foreign", "<c_term>"), ("alias", "<c_unk>"),
-                                           ("whatever", "<c_unk>")])
+                                           ("name", "<c_calque_name>"), ("whatever", "<c_unk>")])
 def test_category_tags(category, tag):
     assert category_tag(category) == tag
 

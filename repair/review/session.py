@@ -243,15 +243,17 @@ proposal from {html.escape(item.source)} ({html.escape(item.model)})</div>
 
 
 def highlight_spans(text: str, spans: tuple[dict, ...] | list[dict]) -> str:
-    """``text`` with detector spans marked and labelled by category (overlaps: first wins)."""
+    """``text`` with detector spans marked and labelled by category, the evidence of a span
+    as its tooltip (overlaps: first wins)."""
     out, pos = [], 0
     for s in sorted(spans, key=lambda s: (s["start"], -s["end"])):
         if s["start"] < pos:
             continue
         cat = html.escape(s["category"])
+        tip = html.escape(f"{s['category']}: {s['evidence']}" if s.get("evidence") else cat)
         out.append(html.escape(text[pos : s["start"]]))
         out.append(
-            f'<mark class="rv-span rv-cat-{cat}" title="{cat}">'
+            f'<mark class="rv-span rv-cat-{cat}" title="{tip}">'
             f'{html.escape(text[s["start"] : s["end"]])}<sup>{cat}</sup></mark>'
         )
         pos = s["end"]

@@ -34,8 +34,9 @@ SPAN_OPEN, SPAN_CLOSE = "<sp>", "</sp>"
 # Training categories (the synthetic families) plus "unk" for anything else.
 TAGS = ("pinyin", "calque_name", "term", "calque", "english", "date", "duplicate", "grammar",
         "unk")
-# Detector categories that are not synthetic families, mapped to the nearest family.
-_TAG_OF = {"english_name": "english", "foreign": "term"}
+# Detector categories that are not synthetic families, mapped to the nearest family ("name"
+# evidence spans are names the model cannot resolve: it was taught to keep those).
+_TAG_OF = {"english_name": "english", "foreign": "term", "name": "calque_name"}
 SPECIAL_TOKENS: tuple[str, ...] = (
     PLACEHOLDERS + (SPAN_OPEN, SPAN_CLOSE) + tuple(f"<c_{t}>" for t in TAGS)
 )
