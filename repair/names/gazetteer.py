@@ -8,7 +8,6 @@ resolving needs no corpus.
 
 from __future__ import annotations
 
-import gzip
 import logging
 import math
 from collections import Counter
@@ -16,8 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from repair.errors import InputError, ModelError
+from repair.errors import InputError
 from repair.text import fold_key, is_vietnamese_syllable, tokens
+from repair.text.outputs import read_tsv_gz, write_tsv_gz
 
 __all__ = ["Gazetteer", "mine_gazetteer", "PERSON_WORDS", "PLACE_WORDS", "context_kind"]
 
@@ -63,42 +63,32 @@ class Gazetteer:
         return math.log((c + 0.1) / (self.total_runs + 1))
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        with gzip.open(tmp, "wt", encoding="utf-8") as fh:
-            fh.write(f"#runs\t{self.total_runs}\n")
-            for k, (a, b) in sorted(self.syllables.items()):
-                fh.write(f"S\t{k}\t{a}\t{b}\n")
-            for _k, (c, per, pla, surface) in sorted(self.names.items(), key=lambda kv: -kv[1][0]):
-                fh.write(f"N\t{surface}\t{c}\t{per}\t{pla}\n")
-        tmp.replace(path)
+        write_tsv_gz(path, [
+            ("#runs", self.total_runs),
+            *(("S", k, a, b) for k, (a, b) in sorted(self.syllables.items())),
+            *(("N", surface, c, per, pla) for _k, (c, per, pla, surface)
+              in sorted(self.names.items(), key=lambda kv: -kv[1][0])),
+        ])
 
     @classmethod
     def load(cls, path: str | Path) -> Gazetteer:
-        p = Path(path)
-        if not p.exists():
-            raise ModelError(
-                "name gazetteer not found; mine one with 'repair names gazetteer'", p
-            )
         names: dict[str, tuple[int, int, int, str]] = {}
         sylls: dict[str, tuple[int, int]] = {}
         runs = 0
-        with gzip.open(p, "rt", encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, start=1):
-                cols = line.rstrip("\n").split("\t")
-                try:
-                    if cols[0] == "#runs":
-                        runs = int(cols[1])
-                    elif cols[0] == "S":
-                        sylls[cols[1]] = (int(cols[2]), int(cols[3]))
-                    elif cols[0] == "N":
-                        names[_key(cols[1].split())] = (
-                            int(cols[2]), int(cols[3]), int(cols[4]), cols[1]
-                        )
-                    else:
-                        raise ValueError(f"unknown row type {cols[0]!r}")
-                except (ValueError, IndexError) as exc:
-                    raise InputError(f"malformed gazetteer row ({exc})", p, lineno) from exc
+        for lineno, cols in read_tsv_gz(path, "mine one with 'repair names gazetteer'"):
+            try:
+                if cols[0] == "#runs":
+                    runs = int(cols[1])
+                elif cols[0] == "S":
+                    sylls[cols[1]] = (int(cols[2]), int(cols[3]))
+                elif cols[0] == "N":
+                    names[_key(cols[1].split())] = (
+                        int(cols[2]), int(cols[3]), int(cols[4]), cols[1]
+                    )
+                else:
+                    raise ValueError(f"unknown row type {cols[0]!r}")
+            except (ValueError, IndexError) as exc:
+                raise InputError(f"malformed gazetteer row ({exc})", Path(path), lineno) from exc
         return cls(names, sylls, runs)
 
 

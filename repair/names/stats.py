@@ -14,15 +14,15 @@ the gazetteer (``models/names/name_stats.tsv.gz``):
 
 from __future__ import annotations
 
-import gzip
 import logging
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from repair.errors import InputError, ModelError
+from repair.errors import InputError
 from repair.text import tokens
+from repair.text.outputs import read_tsv_gz, write_tsv_gz
 
 __all__ = ["NameStats", "mine_name_stats", "mine_japanese"]
 
@@ -71,34 +71,24 @@ class NameStats:
         return self.japanese.get(word.lower(), (0, 0))
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        with gzip.open(tmp, "wt", encoding="utf-8") as fh:
-            fh.write(f"#sentences\t{self.sentences}\n")
-            for table, tag in ((self.words, "W"), (self.slots, "S"), (self.japanese, "J")):
-                for k, (a, b) in sorted(table.items()):
-                    fh.write(f"{tag}\t{k}\t{a}\t{b}\n")
-        tmp.replace(path)
+        tables = ((self.words, "W"), (self.slots, "S"), (self.japanese, "J"))
+        write_tsv_gz(path, [("#sentences", self.sentences),
+                            *((tag, k, a, b) for table, tag in tables
+                              for k, (a, b) in sorted(table.items()))])
 
     @classmethod
     def load(cls, path: str | Path) -> NameStats:
-        p = Path(path)
-        if not p.exists():
-            raise ModelError(
-                "name statistics not found; mine them with 'repair names gazetteer'", p
-            )
         out = cls()
         tables = {"W": out.words, "S": out.slots, "J": out.japanese}
-        with gzip.open(p, "rt", encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, start=1):
-                cols = line.rstrip("\n").split("\t")
-                try:
-                    if cols[0] == "#sentences":
-                        out.sentences = int(cols[1])
-                    else:
-                        tables[cols[0]][cols[1]] = (int(cols[2]), int(cols[3]))
-                except (ValueError, IndexError, KeyError) as exc:
-                    raise InputError(f"malformed name-statistics row ({exc})", p, lineno) from exc
+        for lineno, cols in read_tsv_gz(path, "mine them with 'repair names gazetteer'"):
+            try:
+                if cols[0] == "#sentences":
+                    out.sentences = int(cols[1])
+                else:
+                    tables[cols[0]][cols[1]] = (int(cols[2]), int(cols[3]))
+            except (ValueError, IndexError, KeyError) as exc:
+                raise InputError(f"malformed name-statistics row ({exc})", Path(path),
+                                 lineno) from exc
         return out
 
 

@@ -15,7 +15,6 @@ lexicon in microseconds, where a scan of it would take tens of milliseconds a wo
 from __future__ import annotations
 
 import functools
-import gzip
 import logging
 import re
 from collections import Counter
@@ -26,6 +25,7 @@ from pathlib import Path
 from repair.aliases import AliasMatch
 from repair.errors import InputError
 from repair.text import english_zipf, is_pinyin_word, is_vietnamese_syllable
+from repair.text.outputs import read_tsv_gz, write_tsv_gz
 
 __all__ = ["LexiconSettings", "TermLexicon", "build_lexicon", "load_lexicon", "lexicon_matches"]
 
@@ -108,14 +108,9 @@ def build_lexicon(sentences: Iterable[str], min_count: int = 3) -> dict[str, Ent
 
 def write_lexicon(counts: dict[str, Entry], path: str | Path) -> None:
     """Write ``counts`` as a gzipped TSV (most frequent first), atomically."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(p.name + ".tmp")
-    with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=9) as fh:
-        fh.write(_HEADER + "\n")
-        for _, (form, n, lower) in sorted(counts.items(), key=lambda kv: (-kv[1][1], kv[0])):
-            fh.write(f"{form}\t{n}\t{lower}\n")
-    tmp.replace(p)
+    write_tsv_gz(path, [_HEADER.split("\t"), *(
+        (form, n, lower) for _, (form, n, lower)
+        in sorted(counts.items(), key=lambda kv: (-kv[1][1], kv[0])))])
 
 
 @functools.lru_cache(maxsize=4)
@@ -123,18 +118,12 @@ def load_lexicon(path: str, settings: LexiconSettings = LexiconSettings()) -> Te
     """The term lexicon in ``path`` (written by :func:`write_lexicon`), loaded once."""
     p = Path(path)
     counts: dict[str, Entry] = {}
-    try:
-        with gzip.open(p, "rt", encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, start=1):
-                if line.startswith("#"):
-                    continue
-                parts = line.rstrip("\n").split("\t")
-                if len(parts) != 3 or not (parts[1].isdigit() and parts[2].isdigit()):
-                    raise InputError("expected 'term<TAB>count<TAB>lowercase count'", p, lineno)
-                counts[parts[0].lower()] = (parts[0], int(parts[1]), int(parts[2]))
-    except OSError as exc:
-        raise InputError(f"cannot read the term lexicon ({exc}); build it with "
-                         "`repair lexicon build`", p) from exc
+    for lineno, parts in read_tsv_gz(p, "build it with `repair train lexicon`"):
+        if parts[0].startswith("#"):
+            continue
+        if len(parts) != 3 or not (parts[1].isdigit() and parts[2].isdigit()):
+            raise InputError("expected 'term<TAB>count<TAB>lowercase count'", p, lineno)
+        counts[parts[0].lower()] = (parts[0], int(parts[1]), int(parts[2]))
     return TermLexicon(counts, settings, p)
 
 

@@ -10,19 +10,20 @@ beside it (``save_settings``).
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import os
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from repair.errors import OutputError
+from repair.errors import ModelError, OutputError
 
 __all__ = [
     "check_output", "check_output_folder", "same_file", "write_atomic", "save_settings",
-    "settings_dict",
+    "settings_dict", "write_tsv_gz", "read_tsv_gz",
 ]
 
 _KINDS = (
@@ -151,6 +152,29 @@ def write_atomic(target: str | Path, data: bytes, *, option: str = "--out") -> N
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def write_tsv_gz(path: str | Path, rows: Iterable[Sequence[object]]) -> None:
+    """``rows`` as a gzipped TSV (a mined table beside the models), through a temporary file
+    beside ``path``."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_name(p.name + ".tmp")
+    with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=9) as fh:
+        for row in rows:
+            fh.write("\t".join(map(str, row)) + "\n")
+    tmp.replace(p)
+
+
+def read_tsv_gz(path: str | Path, how_to_make: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, columns) of each line of a gzipped TSV; a missing file is a
+    :class:`ModelError` that says ``how_to_make`` it."""
+    p = Path(path)
+    if not p.exists():
+        raise ModelError(f"not found; {how_to_make}", p)
+    with gzip.open(p, "rt", encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            yield lineno, line.rstrip("\n").split("\t")
 
 
 def _plain(obj: Any) -> Any:
