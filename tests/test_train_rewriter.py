@@ -3,6 +3,7 @@ calibration of the keep margin. Tiny models and corpora only."""
 
 import json
 import random
+from pathlib import Path
 
 import pytest
 
@@ -119,6 +120,16 @@ def test_warm_start_continues_the_stream_and_the_curve(tiny_corpus, tiny_rewrite
     assert [p["examples"] for p in curve[len(prior):]] == [
         prior[-1]["examples"] + 16, prior[-1]["examples"] + 32]
     assert res.finished and len(res.curve) == len(curve)
+    # exporting the checkpoint again with settings that lost --init still says where it began
+    import dataclasses
+
+    import yaml
+
+    from repair.train.rewriter_io import export_checkpoint
+
+    out = export_checkpoint(dataclasses.replace(st, init=None), tmp_path / "again")
+    saved = yaml.safe_load((out / "train_config.yaml").read_text())
+    assert saved["init"] and Path(saved["init"]).name == tiny_rewriter.name
 
 
 def test_calibrated_margin_keeps_the_target_share(tiny_rewriter, tiny_corpus):

@@ -9,13 +9,14 @@ learning curve across warm starts), ``rewriter.json`` (the calibrated keep margi
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from repair import project_path
+from repair import ROOT, project_path
 from repair.errors import InputError
 from repair.text.outputs import save_settings
 
@@ -71,6 +72,11 @@ def export_checkpoint(st: RewriterTrainSettings, out_dir: str | Path | None = No
     if not ckpt.exists():
         raise InputError("no checkpoint yet; train first (`repair train rewriter`)", ckpt)
     state = torch.load(ckpt, map_location="cpu", weights_only=False)
+    init = state.get("settings", {}).get("init")
+    if st.init is None and init:
+        # the model card says where the run that made the checkpoint started from
+        inside = Path(init).resolve().is_relative_to(ROOT)
+        st = dataclasses.replace(st, init=os.path.relpath(init, ROOT) if inside else init)
     tok = AutoTokenizer.from_pretrained(str(run_dir / "tokenizer"))
     from repair.train.rewriter import build_model
 
