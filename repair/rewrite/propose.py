@@ -139,11 +139,15 @@ def apply_fixed(text: str, table: AliasTable, dates: bool = True,
                 extra: Iterable[AliasMatch] = ()) -> tuple[str, list[AliasMatch]]:
     """``text`` with every deterministic repair applied, and the matches."""
     matches = fixed_matches(text, table, dates, extra)
+    return _splice(text, matches), matches
+
+
+def _splice(text: str, matches: Iterable[AliasMatch]) -> str:
     pieces, pos = [], 0
     for m in matches:
         pieces += [text[pos : m.start], m.canonical]
         pos = m.end
-    return "".join(pieces) + text[pos:], matches
+    return "".join(pieces) + text[pos:]
 
 
 def _source(matches: Iterable[AliasMatch]) -> str:
@@ -156,9 +160,12 @@ def _source(matches: Iterable[AliasMatch]) -> str:
 
 def _fixed(det: Detection, settings: RewriteSettings, table: AliasTable,
            model: str = ALIAS_MODEL, source: str | None = None, check: str = "",
-           spans: tuple[SpanEdit, ...] = ()) -> Proposal:
+           spans: tuple[SpanEdit, ...] = (), matches: list[AliasMatch] | None = None,
+           ) -> Proposal:
     text = det.segment.text
-    new, matches = apply_fixed(text, table, settings.dates, lexicon_fixes(det, settings))
+    if matches is None:
+        matches = fixed_matches(text, table, settings.dates, lexicon_fixes(det, settings))
+    new = _splice(text, matches)
     ratio = edit_ratio(text, new)
     return Proposal(det, new, source or _source(matches), model, ratio,
                     ratio > settings.max_edit_ratio, tuple(matches), check, spans)
@@ -241,13 +248,14 @@ def _propose_with_model(
     limits = GuardLimits(settings.guard_min_length_ratio, settings.guard_max_length_ratio,
                          settings.guard_max_edit_ratio)
     jobs: dict[int, tuple] = {}  # detection -> (Protected, [(start, end, category, window)])
+    found: dict[int, list[AliasMatch]] = {}  # detection -> its deterministic repairs, once
     windows = []
     for i, det in enumerate(dets):
         if not det.flagged:
             continue
-        prot = protect(det.segment.text, table,
-                       fixed_matches(det.segment.text, table, settings.dates,
-                                     lexicon_fixes(det, settings)))
+        found[i] = fixed_matches(det.segment.text, table, settings.dates,
+                                 lexicon_fixes(det, settings))
+        prot = protect(det.segment.text, table, found[i])
         if prot is None:
             continue
         items = []
@@ -266,7 +274,7 @@ def _propose_with_model(
             continue
         if i not in jobs:
             yield _fixed(det, settings, table, rw.version, "fallback",
-                         "entities: too many to protect")
+                         "entities: too many to protect", matches=found[i])
             continue
         prot, items = jobs[i]
         edits, pieces, pos = [], [], 0
@@ -286,21 +294,22 @@ def _propose_with_model(
                                new)
             edits.append(SpanEdit(a, b, cat, text[a:b], text[a:b] if check else shown, check))
         if not any(not e.check for e in edits):
-            yield _fixed(det, settings, table, rw.version, spans=tuple(edits))
+            yield _fixed(det, settings, table, rw.version, spans=tuple(edits),
+                         matches=found[i])
             continue
         restored = restore("".join(pieces) + prot.text[pos:], prot)
         problems = (["placeholders not kept"] if restored is None
                     else verify(restored, prot, table))
         if problems:
             yield _fixed(det, settings, table, rw.version, "fallback",
-                         "entities: " + "; ".join(problems), tuple(edits))
+                         "entities: " + "; ".join(problems), tuple(edits), found[i])
             continue
         assert restored is not None
-        baseline, matches = apply_fixed(text, table, settings.dates,
-                                        lexicon_fixes(det, settings))
+        matches = found[i]
+        baseline = _splice(text, matches)
         reason = check_rewrite(baseline, restored, edit_ratio(baseline, restored), limits)
         if reason is not None:
-            yield _fixed(det, settings, table, rw.version, "guard", reason, tuple(edits))
+            yield _fixed(det, settings, table, rw.version, "guard", reason, tuple(edits), matches)
             continue
         ratio = edit_ratio(text, restored)
         yield Proposal(det, restored, "model", rw.version, ratio,
