@@ -15,31 +15,28 @@ from typing import Any
 
 import yaml
 
-from repair import ROOT, project_path
+from repair import ROOT
 from repair.aliases import AliasTable, load_alias_tables
-from repair.detect import DetectSettings
 from repair.errors import ConfigError
 from repair.eval.settings import EvalSettings
-from repair.names import NamesSettings
+from repair.pipeline import PipelineSettings
 from repair.review import QueueSettings
-from repair.rewrite import RewriteSettings
-from repair.text.outputs import save_settings, settings_dict
 
-__all__ = ["ROOT", "Settings", "load_settings", "load_section", "load_aliases", "save_settings",
-           "project_path", "settings_dict"]
+__all__ = ["Settings", "load_settings", "load_section", "load_aliases"]
 
 DEFAULT_CONFIG = ROOT / "configs" / "run.yaml"
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(PipelineSettings):
+    """Everything ``configs/run.yaml`` sets: the pipeline's part (``detect``, ``rewrite``,
+    ``names``: it *is* a ``PipelineSettings``), and what jobs, the queue and eval read. One
+    shape from the command line to the stages; each stage takes its own field."""
+
     aliases: tuple[str, ...] = ("configs/aliases/seeds.tsv",)
     unit: str = "document"
-    detect: DetectSettings = field(default_factory=DetectSettings)
-    rewrite: RewriteSettings = field(default_factory=RewriteSettings)
     queue: QueueSettings = field(default_factory=QueueSettings)
     eval: EvalSettings = field(default_factory=EvalSettings)
-    names: NamesSettings = field(default_factory=NamesSettings)
 
 
 _PATH_KEYS = {
@@ -112,16 +109,23 @@ def _merge(a: dict, b: Mapping) -> dict:
 def load_settings(
     path: str | Path | None = None, overrides: Mapping[str, Any] | None = None
 ) -> Settings:
-    """Read a YAML config (default ``configs/run.yaml``) and apply CLI overrides.
+    """Read a YAML config (default ``configs/run.yaml``) and apply the command line's options.
 
-    Overrides use the same nesting as the file; their paths are taken as given (already
-    resolved by the caller against the working directory).
+    ``overrides`` maps dotted keys (``"rewrite.model"``) to values, None meaning "not given";
+    their paths are taken as given (already resolved by the caller against the working
+    directory).
     """
     cfg_path = Path(path) if path else DEFAULT_CONFIG
-    data = _read_yaml(cfg_path)
-    base = ROOT
-    settings_data = _merge(data, overrides or {})
-    return _build(Settings, settings_data, str(cfg_path), base)
+    nested: dict = {}
+    for key, value in (overrides or {}).items():
+        if value is None:
+            continue
+        node = nested
+        *parents, leaf = key.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return _build(Settings, _merge(_read_yaml(cfg_path), nested), str(cfg_path), ROOT)
 
 
 def load_section(

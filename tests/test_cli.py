@@ -113,8 +113,10 @@ def test_eval_on_seed_dev_meets_spine_targets(settings, aliases):
     if not (SHARED / "seed_dev.jsonl").exists():
         pytest.skip("shared data not available")
     from repair.eval.evaluate import evaluate
+    from repair.pipeline import Pipeline
 
-    rep = evaluate(SHARED / "seed_dev.jsonl", settings, aliases)
+    rep = evaluate(SHARED / "seed_dev.jsonl", Pipeline.from_settings(settings, aliases),
+                   settings.eval)
     assert len(rep.missed) <= 2 and len(rep.false_positives) <= 3
     assert rep.alias_must_have[0] == rep.alias_must_have[1]
     assert rep.alias_must_not_have[0] == rep.alias_must_not_have[1]

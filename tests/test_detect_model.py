@@ -165,10 +165,11 @@ def test_shipped_model_meets_targets_on_seed_dev(settings, shipped, aliases):
     import dataclasses
 
     from repair.eval.evaluate import evaluate
+    from repair.pipeline import Pipeline
 
     s = dataclasses.replace(settings, detect=shipped,
                             eval=dataclasses.replace(settings.eval, clean_n=2000))
-    rep = evaluate(SHARED / "seed_dev.jsonl", s, aliases)
+    rep = evaluate(SHARED / "seed_dev.jsonl", Pipeline.from_settings(s, aliases), s.eval)
     assert rep.auc >= 0.97 and rep.recall >= 0.95 and len(rep.false_positives) <= 2
     flagged, total = rep.heldout_clean
     assert total == 2000 and flagged / total <= 0.02

@@ -6,8 +6,9 @@ import json
 import pytest
 
 from repair.detect import Detection, Span
+from repair.detect.candidates import attach_candidates
 from repair.names import NamesSettings, load_resolver
-from repair.names.review import attach_candidates, candidate_text, candidates_html
+from repair.names.review import candidate_text, candidates_html
 from repair.text import Segment
 
 from .conftest import read_jsonl, run_cli
@@ -98,7 +99,7 @@ def test_run_output_queue_review_and_alias_row(write, tmp_path, capsys, no_alias
     assert any(s.get("candidates") for s in item.spans)
     # the review view (notebook) shows them with their evidence
     from repair.aliases import AliasTable
-    from repair.review.session import ReviewSession
+    from repair.notebook.session import ReviewSession
 
     session = ReviewSession(queue, "an", aliases=AliasTable())
     view = session.render_html()
@@ -149,9 +150,9 @@ def test_candidate_choices_list_every_candidate():
 
 def test_notebook_candidate_button_fills_the_edit_box_only(write, tmp_path, no_alias_config):
     from repair.aliases import AliasTable
+    from repair.notebook.session import ReviewSession
+    from repair.notebook.ui import ReviewWidget
     from repair.review import Queue
-    from repair.review.session import ReviewSession
-    from repair.review.ui import ReviewWidget
 
     src = write("in.jsonl", [{"id": "a", "text": RUAN}])
     queue = tmp_path / "q.db"

@@ -3,9 +3,9 @@
 import pytest
 
 from repair.errors import QueueError
+from repair.notebook.session import ReviewSession, SessionFilters
+from repair.notebook.ui import ReviewWidget, review_widget
 from repair.review import Queue
-from repair.review.session import ReviewSession, SessionFilters
-from repair.review.ui import ReviewWidget, review_widget
 
 
 @pytest.fixture
@@ -120,7 +120,7 @@ def test_uncertainty_order_uses_the_detector_threshold_in_force(tmp_path, aliase
     """Closest to the threshold first means the detector's own threshold (0.8848 for the
     shipped model), not 0.5."""
     from repair.detect import Detection
-    from repair.review.session import detector_threshold
+    from repair.notebook.session import detector_threshold
     from repair.rewrite import Proposal
     from repair.text import Segment
 
@@ -147,7 +147,7 @@ def test_uncertainty_order_uses_the_detector_threshold_in_force(tmp_path, aliase
     ({"start": 4, "end": 13, "category": "alias"}, 'title="alias"'),
 ])
 def test_span_marks_carry_their_evidence(span, title):
-    from repair.review.session import highlight_spans
+    from repair.notebook.session import highlight_spans
 
     html = highlight_spans("Ông Tây canon <b>", [span])
     assert title in html and "&lt;b&gt;" in html and "<sup>" in html

@@ -68,11 +68,13 @@ def test_cli_run_bad_model_dir(tmp_path):
 def test_synthetic_eval_and_chrf(tiny_rewriter, aliases, write):
     from repair.config import load_settings
     from repair.eval.evaluate import evaluate
-    from repair.eval.heldout import chrf, evaluate_synthetic
+    from repair.eval.heldout import evaluate_synthetic
+    from repair.metrics import chrf
+    from repair.pipeline import Pipeline
 
     settings = load_settings(None, {"rewrite": {"model": str(tiny_rewriter)}})
-    rep = evaluate_synthetic(SHARED / "corpus" / "dev.jsonl.gz", 12, settings, aliases,
-                             max_words=12)
+    rep = evaluate_synthetic(SHARED / "corpus" / "dev.jsonl.gz", 12,
+                             Pipeline.from_settings(settings, aliases), max_words=12)
     assert rep.n_corrupted + rep.n_clean == 12 and rep.n_corrupted > 0
     assert 0 < rep.chrf_nothing < 100 and rep.chrf_alias == pytest.approx(rep.chrf_nothing)
     assert 0 <= rep.spans["keep"] <= 1 and 0 <= rep.spans["exact"] <= 1
@@ -86,7 +88,7 @@ def test_synthetic_eval_and_chrf(tiny_rewriter, aliases, write):
         {"id": "2", "text": "Trời đẹp.", "label": "clean", "reference": "Trời đẹp."},
     ])
     alias_only = load_settings(None, {"eval": {"clean_n": 0}})
-    report = evaluate(gold, alias_only, aliases)
+    report = evaluate(gold, Pipeline.from_settings(alias_only, aliases), alias_only.eval)
     n, proposals, nothing, alias = report.chrf
     assert n == 2 and proposals == pytest.approx(100.0) and alias == pytest.approx(100.0)
     assert nothing < 100
@@ -94,8 +96,9 @@ def test_synthetic_eval_and_chrf(tiny_rewriter, aliases, write):
 
 def test_bench_rewrite_and_run(tiny_rewriter, tmp_path):
     from repair.config import load_settings
-    from repair.eval.bench import bench_rewrite, bench_run, repeated_articles
-    from repair.train.rewriter_data import SpanStream
+    from repair.eval.bench import bench_rewrite
+    from repair.jobs.bench import bench_run, repeated_articles
+    from repair.rewrite.examples import SpanStream
 
     examples = [SpanStream(["Hai bên nhất trí hợp tác và hợp tác trong khu vực."], []).example(g)
                 for g in range(6)]

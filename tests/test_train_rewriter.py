@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from repair.config import load_section
+from repair.rewrite.examples import SpanStream, name_runs, protect_pair
 from repair.synth import Corruption, SyntheticPair
 from repair.train.rewriter import RewriterTrainSettings, lr_factor
-from repair.train.rewriter_data import SpanStream, name_runs, protect_pair
 
 from .conftest import ROOT, tiny_train_settings
 
@@ -133,7 +133,7 @@ def test_warm_start_continues_the_stream_and_the_curve(tiny_corpus, tiny_rewrite
 
 
 def test_calibrated_margin_keeps_the_target_share(tiny_rewriter, tiny_corpus):
-    from repair.eval.heldout import calibrate_margin, span_scores
+    from repair.rewrite.calibrate import calibrate_margin, span_scores
     from repair.rewrite.model import SpanRewriter
     from repair.train.rewriter import heldout_examples
 

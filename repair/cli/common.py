@@ -78,16 +78,7 @@ def settings(config: Path | None, **overrides):
     the command line (dotted keys, None = not given)."""
     from repair.config import load_settings
 
-    data: dict = {}
-    for key, value in overrides.items():
-        if value is None:
-            continue
-        node = data
-        *parents, leaf = key.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
-    return load_settings(config, data)
+    return load_settings(config, overrides)
 
 
 def open_queue(path: str, config: Path | None = None, aliases: list[Path] | None = None):

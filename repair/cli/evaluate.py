@@ -55,8 +55,10 @@ def eval_cmd(
     gold = gold or (Path(run.eval.gold) if run.eval.gold else None)
     if gold is None:
         raise ConfigError("no gold file: pass --gold FILE.jsonl or set eval.gold")
-    table = load_aliases(run, aliases or [])
-    report = evaluate(gold, run, table)
+    from repair.pipeline import Pipeline
+
+    pipeline = Pipeline.from_settings(run, load_aliases(run, aliases or []))
+    report = evaluate(gold, pipeline, run.eval)
     out = common.stdout()
     out.print(common.measure_table("repair eval", report.rows()))
     out.print(f"signature: {report.signature}")
@@ -72,7 +74,7 @@ def eval_cmd(
 
         if not run.eval.clean:
             raise ConfigError("no held-out corpus: set eval.clean for --synthetic")
-        syn = evaluate_synthetic(run.eval.clean, synthetic, run, table)
+        syn = evaluate_synthetic(run.eval.clean, synthetic, pipeline)
         out.print(common.measure_table("repair eval: held-out synthetic sentences and spans",
                                 syn.rows()))
         out.print(f"signature: {syn.signature}")
@@ -90,10 +92,11 @@ def bench_detect_cmd(
     """Sentences per second and peak memory of the whole detector on this machine."""
     from repair.config import load_aliases
     from repair.eval.bench import bench_detect, bench_sentences, bench_source
+    from repair.pipeline import Pipeline
 
     run = common.settings(config)
-    src = bench_source(source, run)
-    result = bench_detect(bench_sentences(src, n), run.detect, load_aliases(run))
+    src = bench_source(source, run.eval.clean)
+    result = bench_detect(bench_sentences(src, n), Pipeline.from_settings(run, load_aliases(run)))
     common.stdout().print(common.measure_table(f"repair bench detect ({src.name})",
                                  ((k, str(v)) for k, v in result.items())))
 
@@ -109,10 +112,10 @@ def bench_segment_cmd(
     """Seconds for the same sentences as text with line breaks, as one line, and as one JSONL
     record: a long line should cost what the line-broken text does."""
     from repair.eval.bench import bench_sentences, bench_source
-    from repair.eval.bench_input import bench_shapes
+    from repair.jobs.bench_input import bench_shapes
 
     run = common.settings(config)
-    src = bench_source(source, run)
+    src = bench_source(source, run.eval.clean)
     results = bench_shapes(bench_sentences(src, min(sentences, 20_000)), run,
                            size_bytes=int(size_mb * 1_000_000), n_record=sentences, stage=stage)
     table = Table(title=f"repair bench segment ({stage}, {src.name}): {size_mb:g} MB of text, "
@@ -137,10 +140,12 @@ def bench_rewrite_cmd(
     """Spans per second of the rewriter alone at batch 1 and batched, on this machine."""
     from repair.config import load_aliases
     from repair.eval.bench import bench_rewrite_heldout
+    from repair.pipeline import Pipeline
 
     rewriter = common.renamed(rewriter, model, "--model", "--rewriter")
     run = common.settings(config, **{"rewrite.model": common.abs_path(rewriter)})
-    rows = bench_rewrite_heldout(run, load_aliases(run), n, threads)
+    rows = bench_rewrite_heldout(Pipeline.from_settings(run, load_aliases(run)), run.eval.clean,
+                                 n, threads)
     common.stdout().print(common.rows_table(f"repair bench rewrite ({threads} thread(s))", rows,
                               ("model", "batch", "spans", "seconds", "spans_per_s")))
 
@@ -161,7 +166,7 @@ def bench_run_cmd(
 ) -> None:
     """Input sentences per second of whole `repair run` jobs (detector + proposals), on MT
     text (the sample articles repeated) and on clean corpus sentences; start-up excluded."""
-    from repair.eval.bench import bench_runs
+    from repair.jobs.bench import bench_runs
 
     rewriter = common.renamed(rewriter, model, "--model", "--rewriter")
     run = common.settings(config, **{"rewrite.model": common.abs_path(rewriter)})

@@ -55,9 +55,11 @@ def names_eval(
     rows = rep.rows()
     examples: list[str] = []
     if clean_n > 0 and run.eval.clean:
-        from repair.names.measure import clean_candidates
+        from repair.eval.names import clean_candidates
+        from repair.pipeline import Pipeline
 
-        clean = clean_candidates(run.eval.clean, clean_n, run, load_aliases(run))
+        clean = clean_candidates(run.eval.clean, clean_n,
+                                 Pipeline.from_settings(run, load_aliases(run)))
         rows += clean.rows()
         examples = clean.examples
     Console().print(common.measure_table(f"repair names eval: {labelled.name}", rows))

@@ -40,7 +40,7 @@ def queue_race_cmd(
 ) -> None:
     """Bench: reviewer processes decide a queue at once; time, and exactly-once check."""
     from repair.errors import QueueError
-    from repair.review.race import race_report
+    from repair.jobs.race import race_report
 
     location = common.queue_location(queue)
     assert location is not None

@@ -53,12 +53,10 @@ def summary_table(summary) -> Table:
 
 def _job(mode: str, inputs, out, aliases, unit, config, resume=False, workers=1,
          batch_segments=256, engine="local", ray_address=None, **extra) -> None:
-    from repair.jobs import ENGINES, run
+    from repair.jobs import run
 
     if unit is not None and unit not in ("document", "sentence"):
         raise typer.BadParameter("--unit must be 'document' or 'sentence'")
-    if engine not in ENGINES:
-        raise typer.BadParameter("--engine must be 'local' or 'ray'")
     summary = run(inputs, out, common.settings(config, unit=unit, **extra), mode=mode,
                   engine=engine,
                   extra_aliases=aliases or [], resume=resume, workers=workers,

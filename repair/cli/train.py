@@ -54,7 +54,7 @@ def train_rewriter_cmd(
     """Train the span rewriter (resumable; Ctrl-C saves a checkpoint), calibrate its keep
     margin on held-out spans, and print its learning curve."""
     from repair.config import load_aliases, load_section
-    from repair.eval.heldout import write_calibration
+    from repair.rewrite.calibrate import write_calibration
     from repair.train.rewriter import RewriterTrainSettings, export_checkpoint, train_rewriter
     from repair.train.rewriter_io import write_card
 
@@ -73,7 +73,7 @@ def train_rewriter_cmd(
                       f"loss {result.final_loss:.3f}")
     if not finished:
         return
-    meta = write_calibration(out, run, load_aliases(run), calibrate)
+    meta = write_calibration(out, run.eval.clean, run.detect, load_aliases(run), calibrate)
     write_card(out)
     common.console.print(f"{out}: keep margin {meta['keep_margin']} nats "
                   f"(calibration keep {meta['calibration']['keep']}, "

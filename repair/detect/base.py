@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from repair.text import Segment
 
-__all__ = ["CATEGORIES", "DEFAULT_WEIGHTS", "DetectSettings", "Span", "Detection"]
+__all__ = ["CATEGORIES", "NAME_CATEGORIES", "DEFAULT_WEIGHTS", "DetectSettings", "Span",
+           "Detection"]
 
 # Span categories. The rules emit the first eight and "name" (repair.detect.names: evidence a
 # name is wrong that needs no alias table); the trained model also the synthetic families (see
@@ -26,6 +27,9 @@ CATEGORIES = (
     "term",
     "name",
 )
+# Categories of a span that may be a wrongly written name (the model calls "Duboji" pinyin or
+# calque_name): the resolver proposes name candidates for them.
+NAME_CATEGORIES = frozenset({"pinyin", "calque_name", "foreign", "english_name", "name"})
 
 # Rule weights; a segment's rule score is the noisy-or of each category's strongest span.
 DEFAULT_WEIGHTS = {
@@ -82,3 +86,10 @@ class Detection:
     score: float
     flagged: bool
     spans: tuple[Span, ...]
+
+    def to_record(self) -> dict:
+        """The output record of a ``detect`` job: the segment's own fields, then the score."""
+        seg = self.segment
+        return {**seg.fields, "id": seg.id, "doc_id": seg.doc_id, "text": seg.text,
+                "score": round(self.score, 4), "flagged": self.flagged,
+                "spans": [s.to_dict() for s in self.spans]}

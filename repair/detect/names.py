@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from repair.detect.base import Span
-from repair.detect.rules import ROMAJI_RE
 from repair.names.stats import NameStats
 from repair.text import english_zipf, is_vietnamese_syllable, tokens
+from repair.text.words import ROMAJI_RE
 
 __all__ = ["NameEvidence", "NameRuleWeights", "load_name_stats"]
 

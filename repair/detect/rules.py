@@ -12,11 +12,12 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from repair.aliases import AliasTable, calque_rows
-from repair.detect.base import DEFAULT_WEIGHTS, DetectSettings, Span
+from repair.detect.base import DEFAULT_WEIGHTS, NAME_CATEGORIES, DetectSettings, Span
 from repair.errors import ConfigError
 from repair.text import english_zipf, fold_key, is_pinyin_word, is_vietnamese_syllable, nfc, tokens
+from repair.text.words import ROMAJI_RE
 
-__all__ = ["ROMAJI_RE", "RuleDetector", "token_kind"]
+__all__ = ["RuleDetector", "token_kind"]
 
 
 # --------------------------------------------------------------------------- lexical resources
@@ -32,13 +33,6 @@ _DATE_RE = re.compile(
     rf"|(?:on\s+)?(?:{_WEEKDAYS})\b"
     rf"|(?:January|February|March|April|June|July|August|September|October|November|December)\b)"
 )
-
-ROMAJI_RE = re.compile(
-    r"^(?:(?:[kstpc](?=[kstpc]))?"
-    r"(?:ky|gy|sh|ch|ts|ny|hy|by|py|my|ry|j|f|[kgsztdnhbpmyrw])?[aiueo]"
-    r"|n(?![aiueoy]))+$"
-)
-
 
 def _is_acronym(tok: str) -> bool:
     letters = tok.rstrip("+")
@@ -75,7 +69,9 @@ def token_kind(tok: str) -> str:
 
 _CONNECTORS = {"và", "lẫn"}
 # Evidence from foreign-looking names counts once: clean news is full of real foreign names.
-_NAME_CATEGORIES = {"english_name", "foreign", "pinyin"}
+# (the name categories the rules emit themselves; the model's calque_name and the name rules'
+# own "name" spans are weighed on their own)
+_FOREIGN_NAMES = NAME_CATEGORIES - {"calque_name", "name"}
 _FUNCTION_WORDS = {"và", "của", "các", "những", "là", "được", "đã", "sẽ", "trong", "với", "cho"}
 
 
@@ -194,8 +190,8 @@ class RuleDetector:
         self.weights = {**DEFAULT_WEIGHTS, **settings.weights}
         self.names = None
         if settings.name_stats:
+            from repair import project_path
             from repair.detect.names import NameEvidence, load_name_stats
-            from repair.names import project_path
 
             self.names = NameEvidence(load_name_stats(project_path(settings.name_stats)))
 
@@ -232,7 +228,7 @@ class RuleDetector:
         hints of one kind (three foreign names) do not add up to a flag."""
         best: dict[str, float] = {}
         for s in spans:
-            group = "name" if s.category in _NAME_CATEGORIES else s.category
+            group = "name" if s.category in _FOREIGN_NAMES else s.category
             best[group] = max(best.get(group, 0.0), s.weight)
         keep = 1.0
         for w in best.values():

@@ -5,30 +5,26 @@ Figures, not pass/fail: speed targets are read off these numbers, never asserted
 
 from __future__ import annotations
 
-import json
 import platform
 import resource
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from repair import ROOT
-from repair.aliases import AliasTable
-from repair.detect import DetectSettings, detect
 from repair.errors import ConfigError
-from repair.eval.settings import RunSettings
+from repair.pipeline import Pipeline
 from repair.text import Segment, iter_corpus, read_documents, segment_documents
 
 if TYPE_CHECKING:
     from repair.rewrite.model import SpanRewriter
 
-__all__ = ["bench_detect", "bench_rewrite", "bench_rewrite_heldout", "bench_run", "bench_runs",
-           "bench_sentences", "bench_source", "corpus_as_jsonl", "repeated_articles",
-           "synthetic_inputs"]
+__all__ = ["bench_detect", "bench_rewrite", "bench_rewrite_heldout", "bench_sentences",
+           "bench_source", "peak_rss_mb", "synthetic_inputs"]
 
 
-def _peak_rss_mb() -> float:
+def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
@@ -54,19 +50,19 @@ def bench_sentences(source: str | Path, n: int) -> list[str]:
     return [base[i % len(base)] for i in range(n)]
 
 
-def bench_detect(
-    sentences: list[str], settings: DetectSettings, aliases: AliasTable, repeats: int = 3
-) -> dict:
-    """Sentences per second of the whole detector (features, model, rules, spans) and the
-    process's peak memory. The first pass warms caches and is not timed."""
+def bench_detect(sentences: list[str], pipeline: Pipeline, repeats: int = 3) -> dict:
+    """Sentences per second of the pipeline's detection (features, model, rules, spans, name
+    candidates) and the process's peak memory. The first pass warms caches and is not
+    timed."""
+    settings = pipeline.settings.detect
     segs = [Segment(str(i), "bench", t, 0, len(t), i) for i, t in enumerate(sentences)]
     warm = segs[: min(len(segs), 200)]
-    list(detect(warm, settings, aliases))
+    pipeline.detect(warm)
     best = float("inf")
     flagged = 0
     for _ in range(repeats):
         t0 = time.perf_counter()
-        dets = list(detect(segs, settings, aliases))
+        dets = pipeline.detect(segs)
         best = min(best, time.perf_counter() - t0)
         flagged = sum(d.flagged for d in dets)
     return {
@@ -75,16 +71,15 @@ def bench_detect(
         "seconds": round(best, 3),
         "sentences_per_s": round(len(segs) / best, 1) if best else 0.0,
         "flagged_share": round(flagged / max(len(segs), 1), 4),
-        "peak_rss_mb": round(_peak_rss_mb(), 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
         "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cpu",
     }
 
 
-def bench_source(source: str | Path | None, settings) -> Path:
-    """The text to bench on: ``source``, else the held-out corpus (``eval.clean``), else the
-    sample articles."""
-    src = Path(source) if source else (Path(settings.eval.clean) if settings.eval.clean
-                                       else None)
+def bench_source(source: str | Path | None, clean: str | Path | None) -> Path:
+    """The text to bench on: ``source``, else the held-out corpus ``clean`` (``eval.clean``),
+    else the sample articles."""
+    src = Path(source) if source else (Path(clean) if clean else None)
     return src if src is not None and src.exists() else ROOT / "samples" / "seeds"
 
 
@@ -117,98 +112,22 @@ def bench_rewrite(model: SpanRewriter | str | Path, examples: list, *, threads: 
     return rows
 
 
-def bench_rewrite_heldout(settings: RunSettings, aliases: AliasTable, n: int = 256,
+def bench_rewrite_heldout(pipeline: Pipeline, dev_corpus: str | Path | None, n: int = 256,
                           threads: int = 1) -> list[dict]:
-    """``bench_rewrite`` of the configured rewriter (loaded once) on ``n`` held-out spans."""
-    from repair.eval.heldout import EVAL_SEED, heldout_spans
+    """``bench_rewrite`` of the pipeline's rewriter (loaded once) on ``n`` held-out spans of
+    ``dev_corpus``."""
+    from repair.eval.heldout import EVAL_SEED
+    from repair.rewrite.calibrate import heldout_spans
     from repair.rewrite.model import load_rewriter
 
+    settings = pipeline.settings
     if not settings.rewrite.model:
         raise ConfigError("no rewriter: pass --rewriter DIR or set rewrite.model")
-    if not settings.eval.clean:
+    if not dev_corpus:
         raise ConfigError("no held-out corpus: set eval.clean")
     rw = load_rewriter(str(settings.rewrite.model))
-    return bench_rewrite(rw, heldout_spans(rw, n, EVAL_SEED, settings, aliases), threads=threads)
-
-
-def bench_runs(settings: RunSettings, *, mt_sentences: int = 2000, clean_n: int = 5000,
-               workers: Sequence[int] = (1,), ray: bool = False,
-               rewriter_off: bool = False) -> list[dict]:
-    """``bench_run`` on MT text (the sample articles repeated to ``mt_sentences``) with each
-    worker count (and on Ray, and without the rewriter, when asked), then on ``clean_n``
-    clean corpus sentences."""
-    import dataclasses
-    import tempfile
-
-    rows = []
-    mt_label = "sample articles (MT)"
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        mt = repeated_articles(ROOT / "samples" / "seeds", mt_sentences, work / "mt")
-        rows += [bench_run(settings, mt, work, mt_label, w) for w in workers]
-        if ray:
-            rows.append(bench_run(settings, mt, work, mt_label, engine="ray"))
-        if rewriter_off:
-            off = dataclasses.replace(settings, rewrite=dataclasses.replace(settings.rewrite,
-                                                                              model=None))
-            rows += [bench_run(off, mt, work, mt_label, w) for w in workers]
-        if settings.eval.clean and clean_n:
-            sents = corpus_as_jsonl(settings.eval.clean, clean_n, work / "clean.jsonl")
-            unit = dataclasses.replace(settings, unit="sentence")
-            rows += [bench_run(unit, [sents], work, "clean corpus sentences", w) for w in workers]
-    return rows
-
-
-def bench_run(settings, inputs: list[Path], work: Path, label: str, workers: int = 1,
-              engine: str = "local") -> dict:
-    """Input sentences per second and peak memory of a whole ``repair run`` job over
-    ``inputs`` (start-up excluded: models are loaded by a warm-up job first; worker processes
-    and Ray actors start inside the timed run; peak memory is this process's)."""
-    from repair.jobs import run_job
-
-    run_job(inputs[:1], work / "warmup.jsonl", settings)
-    t0 = time.perf_counter()
-    if engine == "ray":
-        from repair.jobs import run_job_ray
-
-        summary = run_job_ray(inputs, work / f"{label}.ray.jsonl", settings)
-    else:
-        summary = run_job(inputs, work / f"{label}.jsonl", settings, workers=workers)
-    dt = time.perf_counter() - t0
-    return {
-        "input": label,
-        "engine": engine,
-        "workers": workers if engine == "local" else "actors",
-        "rewriter": Path(settings.rewrite.model).name if settings.rewrite.model else "alias-v1",
-        "sentences": summary.segments,
-        "flagged_share": round(summary.flagged / max(1, summary.segments), 3),
-        "changed": summary.changed,
-        "seconds": round(dt, 2),
-        "sentences_per_s": round(summary.segments / dt, 1),
-        "peak_rss_mb": round(_peak_rss_mb(), 1),
-    }
-
-
-def repeated_articles(folder: Path, n_sentences: int, out_dir: Path) -> list[Path]:
-    """Copies of the articles in ``folder`` until about ``n_sentences`` sentences."""
-    docs = list(read_documents([folder]))
-    per = sum(len(list(segment_documents([d]))) for d in docs)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for k in range(max(1, round(n_sentences / max(1, per)))):
-        for d in docs:
-            p = out_dir / f"{k:04d}_{Path(d.path).name}"
-            p.write_text(d.text, encoding="utf-8")
-            paths.append(p)
-    return paths
-
-
-def corpus_as_jsonl(source: str | Path, n: int, out: Path) -> Path:
-    """``n`` corpus sentences as a JSONL input file (one record a sentence)."""
-    with out.open("w", encoding="utf-8") as fh:
-        for i, t in enumerate(bench_sentences(source, n)):
-            fh.write(json.dumps({"id": f"s{i}", "text": t}, ensure_ascii=False) + "\n")
-    return out
+    examples = heldout_spans(rw, n, EVAL_SEED, dev_corpus, settings.detect, pipeline.aliases)
+    return bench_rewrite(rw, examples, threads=threads)
 
 
 def synthetic_inputs(corpus: str | Path, n: int, seed: int = 7, max_words: int = 40) -> list[str]:

@@ -7,29 +7,18 @@ naming the settings that produced it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from repair.aliases import AliasTable
-from repair.detect import detect, effective_threshold
+from repair.aliases import AliasTable, canonicalize
+from repair.detect import effective_threshold
 from repair.errors import InputError
-from repair.eval.settings import EvalSettings, RunSettings
-from repair.rewrite import propose
+from repair.eval.settings import EvalSettings
+from repair.metrics import chrf, roc_auc
+from repair.pipeline import Pipeline
 from repair.text import Segment, corpus_sentences, read_documents, segment_documents
 
-__all__ = ["EvalSettings", "EvalReport", "evaluate", "roc_auc", "clean_false_positives"]
-
-
-def roc_auc(scores_pos: Sequence[float], scores_neg: Sequence[float]) -> float:
-    """Area under the ROC curve (Mann-Whitney U; ties count one half)."""
-    if not scores_pos or not scores_neg:
-        return float("nan")
-    wins = 0.0
-    for p in scores_pos:
-        for n in scores_neg:
-            wins += 1.0 if p > n else 0.5 if p == n else 0.0
-    return wins / (len(scores_pos) * len(scores_neg))
+__all__ = ["EvalSettings", "EvalReport", "evaluate", "clean_false_positives"]
 
 
 @dataclass
@@ -78,27 +67,23 @@ def _alias_covered(s: str, aliases: AliasTable) -> bool:
     return s in aliases.canonicals or bool(aliases.find(s))
 
 
-def clean_false_positives(
-    path: str | Path, n: int, settings: RunSettings, aliases: AliasTable
-) -> tuple[int, int]:
+def clean_false_positives(path: str | Path, n: int, pipeline: Pipeline) -> tuple[int, int]:
     """(flagged, total) over the first ``n`` sentences of a clean corpus file."""
     texts = corpus_sentences(path, limit=n)
     segs = [Segment(str(i), "clean", t, 0, len(t), i) for i, t in enumerate(texts)]
-    return sum(d.flagged for d in detect(segs, settings.detect, aliases)), len(segs)
+    return sum(d.flagged for d in pipeline.detect(segs)), len(segs)
 
 
-def evaluate(gold: str | Path, settings: RunSettings, aliases: AliasTable) -> EvalReport:
-    """Run the pipeline on a gold file (and the detector on held-out clean text) and measure
-    detection and proposals."""
-    from repair.rewrite.model import with_learned_patterns
-
-    settings = with_learned_patterns(settings)
+def evaluate(gold: str | Path, pipeline: Pipeline, eval_settings: EvalSettings) -> EvalReport:
+    """Run the pipeline on a gold file (and its detector on ``eval_settings``' held-out clean
+    text) and measure detection and proposals."""
+    settings, aliases = pipeline.settings, pipeline.aliases
     docs = list(read_documents([gold]))
     for d in docs:
         if d.fields.get("label") not in ("artifact", "clean", "unsure"):
             raise InputError("gold record needs 'label': artifact, clean or unsure", d.path, d.line)
     segments = list(segment_documents(docs, unit="sentence"))
-    proposals = list(propose(detect(segments, settings.detect, aliases), settings.rewrite, aliases))
+    proposals = pipeline.process(segments)
     detector = f"model:{Path(settings.detect.model).name}" if settings.detect.model else "rules-v1"
     sig = (
         f"detector={detector}"
@@ -154,9 +139,6 @@ def evaluate(gold: str | Path, settings: RunSettings, aliases: AliasTable) -> Ev
         "reference")) for p in proposals]
     refs = [(p, r) for p, r in refs if isinstance(r, str)]
     if refs:
-        from repair.aliases import canonicalize
-        from repair.eval.heldout import chrf
-
         gold_texts = [r for _, r in refs]
         rep.chrf = (
             len(refs),
@@ -165,7 +147,7 @@ def evaluate(gold: str | Path, settings: RunSettings, aliases: AliasTable) -> Ev
             chrf([canonicalize(p.detection.segment.text, aliases)[0] for p, _ in refs],
                  gold_texts),
         )
-    clean = settings.eval.clean
-    if clean and Path(clean).exists() and settings.eval.clean_n > 0:
-        rep.heldout_clean = clean_false_positives(clean, settings.eval.clean_n, settings, aliases)
+    clean = eval_settings.clean
+    if clean and Path(clean).exists() and eval_settings.clean_n > 0:
+        rep.heldout_clean = clean_false_positives(clean, eval_settings.clean_n, pipeline)
     return rep

@@ -12,82 +12,20 @@ Two views, both from dev-corpus articles never trained on:
 
 from __future__ import annotations
 
-import math
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from repair.aliases import AliasTable, canonicalize
-from repair.text import corpus_sentences
+from repair.aliases import canonicalize
+from repair.metrics import chrf
+from repair.pipeline import Pipeline
+from repair.rewrite.propose import apply_fixed, fixed_table
+from repair.synth import SynthSettings, generate
+from repair.text import Segment, corpus_sentences
 
-if TYPE_CHECKING:
-    from repair.eval.settings import RunSettings
-    from repair.rewrite.model import SpanRewriter
-    from repair.train.rewriter_data import SpanExample
+__all__ = ["SyntheticReport", "evaluate_synthetic", "EVAL_SEED"]
 
-__all__ = ["chrf", "span_scores", "calibrate_margin", "SyntheticReport", "evaluate_synthetic",
-           "CALIBRATION_SEED", "EVAL_SEED", "write_calibration", "heldout_spans"]
-
-CALIBRATION_SEED = 20_261_127  # dev spans for the keep margin; the evaluation uses another
-EVAL_SEED = 20_261_125
-CALIBRATION_SKIP = 5000  # calibration spans come from dev sentences after the first 5,000
-
-
-def chrf(hypotheses: Sequence[str], references: Sequence[str]) -> float:
-    """Corpus chrF++ (character n-grams plus word bigrams), 0..100."""
-    from sacrebleu.metrics import CHRF
-
-    if not hypotheses:
-        return float("nan")
-    return CHRF(word_order=2).corpus_score(list(hypotheses), [list(references)]).score
-
-
-def _repairs(rw: SpanRewriter, examples: Sequence[SpanExample], margin: float):
-    from repair.rewrite.spans import marked_span
-
-    spans = [marked_span(e.source) for e in examples]
-    return rw.repair([e.source for e in examples], spans, margin=margin)
-
-
-def span_scores(rw: SpanRewriter, examples: Sequence[SpanExample],
-                margin: float | None = None) -> dict:
-    """Exact-repair rate per category, and keep rates of the rewriter on span examples:
-    ``keep`` on the spans the detector marks on clean sentences (what reaches the model in
-    production), ``keep_random`` on random words under a random tag (a stress test)."""
-    from repair.train.rewriter_data import exact_rate, span_hits
-
-    m = rw.keep_margin if margin is None else margin
-    hits, totals = span_hits(examples, [r.text for r in _repairs(rw, examples, m)], _keep_key)
-    return {
-        "margin": m,
-        "exact": exact_rate(hits, totals),
-        "keep": hits["keep"] / max(1, totals["keep"]),
-        "keep_random": hits["keep_random"] / max(1, totals["keep_random"]),
-        "by_category": {k: (hits[k], totals[k]) for k in sorted(totals)},
-    }
-
-
-def _keep_key(e: SpanExample) -> str:
-    return "keep_random" if e.category == "keep:random" else "keep"
-
-
-def calibrate_margin(rw: SpanRewriter, examples: Sequence[SpanExample],
-                     target_keep: float = 0.98) -> float:
-    """The smallest keep margin (nats) that keeps ``target_keep`` of the clean spans
-    the detector marks (``keep:detector`` examples; all keep examples if there are none)
-    unchanged."""
-    keep = [e for e in examples if e.category == "keep:detector"] or \
-        [e for e in examples if e.kind == "keep"]
-    if not keep:
-        return 0.0
-    raw = _repairs(rw, keep, -math.inf)
-    gaps = sorted((r.logprob - r.keep_logprob for r in raw if r.changed), reverse=True)
-    allowed = int((1.0 - target_keep) * len(keep))  # clean spans that may still change
-    if len(gaps) <= allowed:
-        return 0.0
-    return round(max(0.0, gaps[allowed]) + 1e-3, 4)
+EVAL_SEED = 20_261_125  # held-out synthetic sentences and spans; calibration uses another
 
 
 @dataclass
@@ -140,23 +78,15 @@ class SyntheticReport:
 def evaluate_synthetic(
     corpus: str | Path,
     n: int,
-    settings: RunSettings,
-    aliases: AliasTable,
+    pipeline: Pipeline,
     *,
     seed: int = EVAL_SEED,
     rate: float = 0.5,
     max_words: int = 40,
 ) -> SyntheticReport:
-    """Measure proposals on ``n`` held-out synthetic sentences and, with a model, the
-    rewriter on ``n`` held-out spans."""
-    from repair.detect import detect
-    from repair.rewrite import propose
-    from repair.rewrite.model import with_learned_patterns
-    from repair.rewrite.propose import apply_fixed, fixed_table
-    from repair.synth import SynthSettings, generate
-    from repair.text import Segment
-
-    settings = with_learned_patterns(settings)
+    """Measure the pipeline's proposals on ``n`` held-out synthetic sentences of ``corpus``
+    and, with a rewriter, the rewriter alone on ``n`` held-out spans of it."""
+    settings, aliases = pipeline.settings, pipeline.aliases
     sents = corpus_sentences(Path(corpus), max_words=max_words, limit=n)
     pairs = list(generate(sents, SynthSettings(seed=seed, rate=rate, substitute_names=False)))
     segs = [Segment(str(i), "synthetic", p.corrupted, 0, len(p.corrupted), i)
@@ -168,7 +98,7 @@ def evaluate_synthetic(
         f"|calques={Path(settings.rewrite.calques).name if settings.rewrite.calques else None}"
         f"|lexicon={Path(settings.rewrite.lexicon).name if settings.rewrite.lexicon else None}"
     )
-    proposals = list(propose(detect(segs, settings.detect, aliases), settings.rewrite, aliases))
+    proposals = pipeline.process(segs)
     bad = [i for i, p in enumerate(pairs) if p.spans]
     good = [i for i, p in enumerate(pairs) if not p.spans]
     rep.n_corrupted, rep.n_clean = len(bad), len(good)
@@ -190,41 +120,12 @@ def evaluate_synthetic(
     rep.checks = Counter(e.check for p in flagged for e in p.spans if e.check)
     rep.examples = [(pairs[i].corrupted, proposals[i].text, pairs[i].clean) for i in bad[:8]]
     if settings.rewrite.model:
+        from repair.rewrite.calibrate import heldout_spans, span_scores
         from repair.rewrite.model import load_rewriter
 
         rw = load_rewriter(str(settings.rewrite.model))
-        examples = heldout_spans(rw, n, seed, settings, aliases)
+        examples = heldout_spans(rw, n, seed, corpus, settings.detect, aliases)
         rep.spans = span_scores(rw, examples, settings.rewrite.keep_margin)
     return rep
 
 
-def heldout_spans(rw: SpanRewriter, n: int, seed: int, settings: RunSettings,
-                  aliases: AliasTable, skip: int = 0) -> list[SpanExample]:
-    """``n`` span examples from dev articles, windows cut as the model was trained."""
-    from repair.train.rewriter import RewriterTrainSettings, heldout_examples
-
-    st = RewriterTrainSettings(dev_corpus=str(settings.eval.clean),
-                               context_words=rw.context_words)
-    return heldout_examples(st, n, seed, settings.detect, aliases, skip)
-
-
-def write_calibration(model_dir: str | Path, settings: RunSettings, aliases: AliasTable,
-                      n: int = 1500, target_keep: float = 0.98) -> dict:
-    """Calibrate the keep margin of the model in ``model_dir`` on dev spans the evaluation
-    does not use, and record it in ``rewriter.json`` beside the model."""
-    import json
-
-    from repair.rewrite.model import SpanRewriter
-
-    rw = SpanRewriter(model_dir)
-    examples = heldout_spans(rw, n, CALIBRATION_SEED, settings, aliases, skip=CALIBRATION_SKIP)
-    margin = calibrate_margin(rw, examples, target_keep)
-    scores = span_scores(rw, examples, margin)
-    meta = {"keep_margin": margin, "context_words": rw.context_words,
-            "calibration": {"target_keep": target_keep, "spans": n, "seed": CALIBRATION_SEED,
-                            "keep": round(scores["keep"], 4), "exact": round(scores["exact"], 4),
-                            "corpus": Path(str(settings.eval.clean)).name,
-                            "sentences_after": CALIBRATION_SKIP}}
-    Path(model_dir, "rewriter.json").write_text(json.dumps(meta, indent=1) + "\n",
-                                                encoding="utf-8")
-    return meta

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from repair.config import Settings
 from repair.errors import ConfigError
-from repair.jobs.local import JobSummary, check_job, run_job, write_batch
+from repair.jobs.local import JobSummary, run_job, write_batch
 from repair.jobs.ray_engine import run_job_ray
 
-__all__ = ["ENGINES", "JobSummary", "check_job", "run", "run_job", "run_job_ray", "write_batch"]
+__all__ = ["ENGINES", "JobSummary", "run", "run_job", "run_job_ray", "write_batch"]
 
 ENGINES = ("local", "ray")
 

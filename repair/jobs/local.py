@@ -8,7 +8,6 @@ items are committed document by document, so a killed job loses none it had reco
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import os
@@ -19,21 +18,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from repair.aliases import AliasTable
-from repair.config import Settings, load_aliases, save_settings
-from repair.detect import Detection, detect
+from repair.config import Settings, load_aliases
+from repair.detect import Detection
 from repair.errors import ConfigError, OutputError
 from repair.jobs.progress import Meter, Progress, count_documents, job_key
-from repair.names import load_resolver
-from repair.names.review import attach_candidates
+from repair.pipeline import Pipeline
 from repair.review import Queue
 from repair.review.memory import Memory
-from repair.rewrite import Proposal, propose
-from repair.rewrite.model import with_learned_patterns
+from repair.rewrite import Proposal
 from repair.text import Document, Segment, read_documents, segment_documents
-from repair.text.outputs import check_output, same_file
+from repair.text.outputs import check_output, same_file, save_settings
 
-__all__ = ["JobSummary", "run_job", "check_job", "write_batch", "document_batches",
-           "process_segments"]
+__all__ = ["JobSetup", "JobSummary", "run_job", "set_up_job", "write_batch", "document_batches"]
 
 log = logging.getLogger(__name__)
 
@@ -55,35 +51,6 @@ class JobSummary:
     @property
     def segments_per_second(self) -> float:
         return self.segments / self.seconds if self.seconds else 0.0
-
-
-def _record(item: Detection | Proposal) -> dict:
-    det = item.detection if isinstance(item, Proposal) else item
-    seg = det.segment
-    rec = {
-        **seg.fields,
-        "id": seg.id,
-        "doc_id": seg.doc_id,
-        "text": seg.text,
-        "score": round(det.score, 4),
-        "flagged": det.flagged,
-        "spans": [s.to_dict() for s in det.spans],
-    }
-    if isinstance(item, Proposal):
-        rec.update(
-            proposal=item.text,
-            proposal_source=item.source,
-            model=item.model,
-            edit_ratio=item.edit_ratio,
-            low_confidence=item.low_confidence,
-        )
-        if item.check:
-            rec["check"] = item.check
-        if item.replacements:  # the deterministic repairs, with their evidence
-            rec["replacements"] = [dataclasses.asdict(m) for m in item.replacements]
-        if item.spans:
-            rec["span_repairs"] = [dataclasses.asdict(e) for e in item.spans]
-    return rec
 
 
 def document_batches(inputs: Iterable[str | Path], unit: str, max_segments: int,
@@ -108,7 +75,7 @@ def document_batches(inputs: Iterable[str | Path], unit: str, max_segments: int,
 
 def _count(summary: JobSummary, item: Detection | Proposal, fh) -> None:
     """Write one record and count it."""
-    rec = _record(item)
+    rec = item.to_record()
     fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
     summary.segments += 1
     summary.flagged += rec["flagged"]
@@ -121,6 +88,56 @@ def _count(summary: JobSummary, item: Detection | Proposal, fh) -> None:
             summary.checks[item.check.split(":")[0]] += 1
         summary.checks.update(f"span {e.check}" for e in item.spans
                               if e.check and e.check != "keep")
+
+
+@dataclass
+class JobSetup:
+    """What both engines set up before a job: the checked output and its ``.partial``, the
+    pipeline (with its memory of past decisions), the queue, and an empty summary."""
+
+    inputs: list
+    out: Path
+    tmp: Path
+    settings: Settings  # with the rewriter's learned patterns
+    aliases: AliasTable
+    pipeline: Pipeline
+    queue: Queue | None
+    summary: JobSummary
+
+    def close(self) -> None:
+        """Close the queue and remove the partial output (after an error or a signal; a
+        finished job has renamed it)."""
+        if self.queue is not None:
+            self.queue.close()
+        if self.tmp.exists():
+            self.tmp.unlink()
+
+    def save_settings(self, **extra: object) -> None:
+        """The resolved settings beside the output (``<out>.config.yaml``)."""
+        save_settings(self.settings, self.out.with_name(self.out.name + ".config.yaml"),
+                      extra={"alias_digest": self.aliases.digest, "mode": self.summary.mode,
+                             **extra})
+
+
+def set_up_job(inputs: Iterable[str | Path], out: str | Path, settings: Settings, mode: str,
+               extra_aliases: Sequence[str | Path], sidecars: tuple[str, ...]) -> JobSetup:
+    """Check the job and its output, then open what it needs (alias tables, queue, memory)."""
+    if mode not in ("detect", "run"):
+        raise ValueError(f"mode must be 'detect' or 'run', not {mode!r}")
+    queue_path = settings.queue.path if mode == "run" else None
+    if settings.queue.all and not queue_path:
+        raise ConfigError("--queue-all needs a review queue: pass --queue PATH")
+    inputs = list(inputs)
+    out = check_output(out, inputs, sidecars=sidecars)
+    if queue_path and same_file(out, queue_path):
+        raise OutputError("--out is the review queue; write the output to another file", out)
+    aliases = load_aliases(settings, extra_aliases)
+    queue = Queue.from_settings(settings.queue) if queue_path else None
+    # Memory of past decisions: reviewers' accepted text for sentences seen before.
+    memory = Memory.from_queue(queue) if queue is not None else None
+    pipeline = Pipeline.from_settings(settings, aliases, proposals=mode == "run", memory=memory)
+    return JobSetup(inputs, out, out.with_name(out.name + ".partial"), pipeline.settings,
+                    aliases, pipeline, queue, JobSummary(mode=mode, output=str(out)))
 
 
 def run_job(
@@ -140,63 +157,43 @@ def run_job(
     processes (output order unchanged). With ``resume``, a job that was killed continues from
     what it had committed (output and queue) and gives the same output as an uninterrupted run.
     """
-    check_job(mode, settings)
     if workers < 1:
         raise ConfigError("--workers must be at least 1")
     t0 = time.perf_counter()
-    inputs = list(inputs)
-    out = check_output(out, inputs, sidecars=(".partial", ".partial.progress", ".config.yaml"))
-    if mode == "run" and settings.queue.path and same_file(out, settings.queue.path):
-        raise OutputError("--out is the review queue; write the output to another file", out)
-    settings = with_learned_patterns(settings)
-    aliases = load_aliases(settings, extra_aliases)
-    tmp = out.with_name(out.name + ".partial")
-    progress = Progress(tmp, job_key(settings, inputs, mode, aliases, batch_segments))
-    summary = JobSummary(mode=mode, output=str(out))
+    job = set_up_job(inputs, out, settings, mode, extra_aliases,
+                     (".partial", ".partial.progress", ".config.yaml"))
+    summary = job.summary
+    progress = Progress(job.tmp, job_key(job.settings, job.inputs, mode, job.aliases,
+                                         batch_segments))
     done = progress.restore(summary) if resume else 0
     if not resume:
         progress.clear()
-    queue = (
-        Queue.from_settings(settings.queue)
-        if (mode == "run" and settings.queue.path)
-        else None
-    )
-    # Memory of past decisions: reviewers' accepted text for sentences seen before.
-    memory = Memory.from_queue(queue) if queue is not None else None
-    state = (mode, settings, aliases, memory)
     try:
         try:
-            fh = tmp.open("r+" if done else "w", encoding="utf-8")
+            fh = job.tmp.open("r+" if done else "w", encoding="utf-8")
         except OSError as exc:
             raise OutputError(f"cannot write the output ({exc.strerror}); choose a writable "
-                              "path", out) from exc
+                              "path", job.out) from exc
         with fh:
             if done:
                 fh.truncate(progress.bytes)
                 fh.seek(progress.bytes)
-            batches = document_batches(inputs, settings.unit, batch_segments, skip=done)
-            meter = Meter(summary, count_documents(inputs))
-            for batch, items in _processed(batches, state, workers):
-                write_batch(batch, items, fh, summary, queue, aliases, settings)
+            batches = document_batches(job.inputs, job.settings.unit, batch_segments, skip=done)
+            meter = Meter(summary, count_documents(job.inputs))
+            for batch, items in _processed(batches, job.pipeline, workers):
+                write_batch(batch, items, fh, summary, job.queue, job.aliases, job.settings)
                 progress.save(fh, summary)
                 meter.update(len(batch))
             meter.close()
-        os.replace(tmp, out)
+        os.replace(job.tmp, job.out)
     finally:
-        if queue is not None:
-            queue.close()
         # an exception or a signal removes the partial output; only a SIGKILL (or a crash of
         # the machine) leaves it, with its progress file, for --resume
-        if tmp.exists():
-            tmp.unlink()
+        job.close()
         progress.clear()
-    save_settings(
-        settings,
-        out.with_name(out.name + ".config.yaml"),
-        extra={"alias_digest": aliases.digest, "mode": mode},
-    )
+    job.save_settings()
     summary.seconds = time.perf_counter() - t0
-    log.info("%s: %d segments, %d flagged", out, summary.segments, summary.flagged)
+    log.info("%s: %d segments, %d flagged", job.out, summary.segments, summary.flagged)
     return summary
 
 
@@ -214,14 +211,6 @@ def write_batch(batch: list[tuple[Document, list[Segment]]], items: list, fh,
             summary.queued_new += _queue(queue, doc_items, aliases, doc, settings)
 
 
-def check_job(mode: str, settings: Settings) -> None:
-    """Refuse a job that cannot run as asked."""
-    if mode not in ("detect", "run"):
-        raise ValueError(f"mode must be 'detect' or 'run', not {mode!r}")
-    if settings.queue.all and not (mode == "run" and settings.queue.path):
-        raise ConfigError("--queue-all needs a review queue: pass --queue PATH")
-
-
 def _queue(queue: Queue, items: list[Proposal], aliases: AliasTable, doc: Document,
            settings: Settings) -> int:
     """Queue one document's proposals; returns how many items were new."""
@@ -233,40 +222,28 @@ def _queue(queue: Queue, items: list[Proposal], aliases: AliasTable, doc: Docume
     return n
 
 
-def process_segments(state, segments: list[Segment]) -> list[Detection | Proposal]:
-    """Detect (and in ``run`` mode propose for) one batch of segments; ``state`` is
-    ``(mode, settings, aliases, memory)``, what each worker process or Ray actor holds."""
-    mode, settings, aliases, memory = state
-    dets = detect(segments, settings.detect, aliases)
-    if settings.names.candidates:  # candidates ride on the spans; never applied
-        dets = attach_candidates(dets, load_resolver(settings.names), settings.names.top_k)
-    if mode == "run":
-        return list(propose(dets, settings.rewrite, aliases, memory))
-    return list(dets)
+_PIPELINE: Pipeline | None = None  # a worker process's pipeline, loaded once
 
 
-_WORKER_STATE: tuple | None = None
-
-
-def _worker_init(state) -> None:
-    global _WORKER_STATE
+def _worker_init(pipeline: Pipeline) -> None:
+    global _PIPELINE
     import torch
 
     torch.set_num_threads(1)  # one process per core does the parallel work
-    _WORKER_STATE = state
+    _PIPELINE = pipeline
 
 
-def _worker(segments: list[Segment]) -> list[Detection | Proposal]:
-    assert _WORKER_STATE is not None
-    return process_segments(_WORKER_STATE, segments)
+def _worker(segments: list[Segment]) -> list[Detection] | list[Proposal]:
+    assert _PIPELINE is not None
+    return _PIPELINE.process(segments)
 
 
-def _processed(batches, state, workers: int):
+def _processed(batches, pipeline: Pipeline, workers: int):
     """``(batch, items)`` in input order; with several workers, batches are processed in
     worker processes, at most two per worker in flight (memory stays bounded)."""
     if workers == 1:
         for batch in batches:
-            yield batch, process_segments(state, [s for _, segs in batch for s in segs])
+            yield batch, pipeline.process([s for _, segs in batch for s in segs])
         return
     import multiprocessing
     from collections import deque
@@ -274,7 +251,7 @@ def _processed(batches, state, workers: int):
 
     ctx = multiprocessing.get_context("spawn")  # torch and fork do not mix
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init,
-                             initargs=(state,)) as pool:
+                             initargs=(pipeline,)) as pool:
         pending: deque = deque()
         for batch in batches:
             pending.append((batch, pool.submit(_worker, [s for _, segs in batch for s in segs])))

@@ -60,7 +60,7 @@ def job_key(settings: Settings, inputs: list, mode: str, aliases,
     times), mode and batch size."""
     import hashlib
 
-    from repair.config import settings_dict
+    from repair.text.outputs import settings_dict
 
     files = sorted(str(p) for p in list(input_files(inputs)))
     stamp = [(f, os.stat(f).st_size, os.stat(f).st_mtime_ns) for f in files]

@@ -20,14 +20,10 @@ import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from repair.config import Settings, load_aliases, save_settings
+from repair.config import Settings
 from repair.errors import RepairError
-from repair.jobs.local import JobSummary, check_job, write_batch
-from repair.review import Queue
-from repair.review.memory import Memory
-from repair.rewrite.model import with_learned_patterns
+from repair.jobs.local import JobSummary, document_batches, set_up_job, write_batch
 from repair.text import input_files
-from repair.text.outputs import check_output
 
 __all__ = ["run_job_ray"]
 
@@ -35,18 +31,16 @@ log = logging.getLogger(__name__)
 
 
 class _Stage:
-    """A Ray actor: detects and proposes one batch of documents; models are loaded once."""
+    """A Ray actor: the pipeline over one batch of documents; models are loaded once."""
 
-    def __init__(self, state: bytes):
-        self.state = pickle.loads(state)
+    def __init__(self, pipeline: bytes):
+        self.pipeline = pickle.loads(pipeline)
 
     def __call__(self, batch: dict) -> dict:
-        from repair.jobs.local import process_segments
-
         results = []
         for blob in batch["batch"]:
             docs = pickle.loads(blob)
-            items = process_segments(self.state, [s for _, segs in docs for s in segs])
+            items = self.pipeline.process([s for _, segs in docs for s in segs])
             results.append(pickle.dumps((docs, items)))
         return {"result": results}
 
@@ -54,8 +48,6 @@ class _Stage:
 def _read(row: dict) -> list[dict]:
     """The input files as batches of whole documents, grouped exactly as the local engine
     groups them, so every model call sees the same batch and the output is the same."""
-    from repair.jobs.local import document_batches
-
     return [{"batch": pickle.dumps(b)}
             for b in document_batches(list(row["files"]), row["unit"], int(row["batch_segments"]))]
 
@@ -76,19 +68,10 @@ def run_job_ray(
     or the cluster at ``address``); same records, order and queue as the local engine."""
     import ray
 
-    check_job(mode, settings)
     t0 = time.perf_counter()
-    settings = with_learned_patterns(settings)
-    aliases = load_aliases(settings, extra_aliases)
-    inputs = list(inputs)
-    files = [str(p) for p in input_files(inputs)]
-    out = check_output(out, inputs, sidecars=(".partial", ".config.yaml"))
-    tmp = out.with_name(out.name + ".partial")
-    summary = JobSummary(mode=mode, output=str(out))
-    queue = Queue.from_settings(settings.queue) \
-        if (mode == "run" and settings.queue.path) else None
-    memory = Memory.from_queue(queue) if queue is not None else None
-    state = pickle.dumps((mode, settings, aliases, memory))
+    job = set_up_job(inputs, out, settings, mode, extra_aliases, (".partial", ".config.yaml"))
+    summary = job.summary
+    files = [str(p) for p in input_files(job.inputs)]
     if not ray.is_initialized():
         ray.init(address=address, include_dashboard=False, log_to_driver=False,
                  configure_logging=False)
@@ -98,16 +81,17 @@ def run_job_ray(
     ctx.raise_original_map_exception = True  # bad input: the file:line error, not Ray's wrapper
     # one CPU stays free for reading: actors holding every CPU would starve the read tasks
     n_actors = actors or max(1, int(ray.cluster_resources().get("CPU", 1)) - 1)
-    source = {"files": files, "unit": settings.unit, "batch_segments": batch_segments}
+    source = {"files": files, "unit": job.settings.unit, "batch_segments": batch_segments}
     ds = ray.data.from_items([source]).flat_map(_read)
-    ds = ds.map_batches(_Stage, fn_constructor_args=(state,), batch_size=1,
+    ds = ds.map_batches(_Stage, fn_constructor_args=(pickle.dumps(job.pipeline),), batch_size=1,
                         compute=ray.data.ActorPoolStrategy(size=n_actors), num_cpus=1,
                         num_gpus=gpus_per_actor, batch_format="numpy")
     try:
-        with tmp.open("w", encoding="utf-8") as fh:
+        with job.tmp.open("w", encoding="utf-8") as fh:
             for row in ds.iter_rows():
-                write_batch(*pickle.loads(row["result"]), fh, summary, queue, aliases, settings)
-        os.replace(tmp, out)
+                write_batch(*pickle.loads(row["result"]), fh, summary, job.queue, job.aliases,
+                            job.settings)
+        os.replace(job.tmp, job.out)
     except ray.exceptions.RayError as exc:
         cause: BaseException | None = exc
         while cause is not None and not isinstance(cause, RepairError):
@@ -116,13 +100,9 @@ def run_job_ray(
             raise cause from None
         raise
     finally:
-        if queue is not None:
-            queue.close()
-        if tmp.exists():
-            tmp.unlink()
-    save_settings(settings, out.with_name(out.name + ".config.yaml"),
-                  extra={"alias_digest": aliases.digest, "mode": mode, "engine": "ray"})
+        job.close()
+    job.save_settings(engine="ray")
     summary.seconds = time.perf_counter() - t0
-    log.info("%s: %d segments on Ray (%d actors)", out, summary.segments, n_actors)
+    log.info("%s: %d segments on Ray (%d actors)", job.out, summary.segments, n_actors)
     return summary
 

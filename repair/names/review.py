@@ -1,63 +1,21 @@
-"""Name candidates in the pipeline: attached to flagged name spans by ``repair run`` (output
-and queue), shown in the review view, applied only by a reviewer (``repair names accept``),
-whose edit then yields the alias row (``repair aliases suggest``)."""
+"""Name candidates before a reviewer: shown in the review view, applied only by a reviewer
+(``repair names accept``), whose edit then yields the alias row (``repair aliases suggest``).
+The pipeline attaches them to flagged name spans (``repair.detect.candidates``)."""
 
 from __future__ import annotations
 
-import dataclasses
 import html
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
-from repair.detect import Detection
 from repair.names.resolve import Resolver
 
 __all__ = [
     "accept_candidate",
-    "attach_candidates",
     "candidates_html",
     "candidate_text",
     "candidate_choices",
     "alias_row",
-    "NAME_CATEGORIES",
 ]
-
-# Span categories that may be a name in pinyin (the model calls "Duboji" pinyin or calque_name)
-NAME_CATEGORIES = frozenset({"pinyin", "calque_name", "foreign", "english_name", "name"})
-
-
-def _pinyin_core(text: str, resolver: Resolver) -> str | None:
-    """The pinyin words of a span ("Việt Ruan Chunfu" -> "Ruan Chunfu"); a span without any
-    is kept whole (a Japanese name read in Hán-Việt)."""
-    words = text.split()
-    keep = [i for i, w in enumerate(words) if resolver.segmentations(w)]
-    if not keep:
-        return text
-    return " ".join(words[keep[0] : keep[-1] + 1])
-
-
-def attach_candidates(
-    detections: Iterable[Detection], resolver: Resolver, top_k: int = 5
-) -> Iterator[Detection]:
-    """Flagged detections with candidates on their name spans; nothing else changes."""
-    for det in detections:
-        if not det.flagged or not any(s.category in NAME_CATEGORIES for s in det.spans):
-            yield det
-            continue
-        spans = []
-        for s in det.spans:
-            core = _pinyin_core(s.text, resolver) if s.category in NAME_CATEGORIES else None
-            cands = resolver.resolve(core, det.segment.text, top_k) if core else []
-            # pinyin: only where some candidate is a name clean news uses; a reading built
-            # from syllables alone ("Kim Young Ae" -> "A Nga") tells a reviewer nothing
-            if cands and ("pinyin" in cands[0].evidence[0] and not any(c.known for c in cands)):
-                cands = []
-            if cands:
-                s = dataclasses.replace(
-                    s, candidates=tuple({**c.to_dict(), "rendering": core} for c in cands)
-                )
-            spans.append(s)
-        yield dataclasses.replace(det, spans=tuple(spans))
-
 
 def candidates_html(spans: Iterable[dict]) -> str:
     """The review view's box of name candidates with their evidence ("" if there are none)."""

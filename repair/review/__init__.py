@@ -2,7 +2,7 @@
 
 ``queue`` holds items and the append-only decision history; ``qa`` the gate every accepted
 text passes; ``diff`` word-level diffs and HTER; ``stats`` effort per item and reviewer;
-``session`` and ``ui`` the reviewer notebook (imported on demand: they need ipywidgets).
+the reviewer notebook is a front end of its own (``repair.notebook``).
 """
 
 from repair.review.qa import QAReport, check

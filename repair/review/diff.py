@@ -11,21 +11,15 @@ import html
 import re
 from dataclasses import dataclass
 
-__all__ = ["Change", "words", "word_changes", "word_edit_distance", "hter", "diff_html"]
+from repair.metrics import WORD_RE, words
 
-_WORD_RE = re.compile(r"[^\W_]+(?:['’\-.][^\W_]+)*|[^\w\s]|_")
-
+__all__ = ["Change", "word_changes", "diff_html"]
 
 @dataclass(frozen=True)
 class Change:
     op: str  # equal, replace, delete, insert
     old: tuple[str, ...]
     new: tuple[str, ...]
-
-
-def words(text: str) -> list[str]:
-    """The word tokens of ``text``."""
-    return _WORD_RE.findall(text)
 
 
 def word_changes(a: str, b: str) -> list[Change]:
@@ -36,25 +30,6 @@ def word_changes(a: str, b: str) -> list[Change]:
         Change(op, tuple(wa[i1:i2]), tuple(wb[j1:j2]))
         for op, i1, i2, j1, j2 in sm.get_opcodes()
     ]
-
-
-def word_edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance over words (insertions, deletions, substitutions)."""
-    wa, wb = words(a), words(b)
-    prev = list(range(len(wb) + 1))
-    for i, x in enumerate(wa, start=1):
-        cur = [i]
-        for j, y in enumerate(wb, start=1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
-        prev = cur
-    return prev[-1]
-
-
-def hter(proposal: str, final: str) -> float:
-    """HTER-style effort: word edits from the proposal to the final text, per final word
-    (TER without block shifts). 0 = accepted as proposed."""
-    n = len(words(final))
-    return round(word_edit_distance(proposal, final) / max(n, 1), 4)
 
 
 def diff_html(a: str, b: str) -> str:
@@ -80,7 +55,7 @@ def diff_html(a: str, b: str) -> str:
 def _spaced(text: str) -> list[tuple[str, str]]:
     """Words with the whitespace that follows each, so the diff keeps the text's spacing."""
     out = []
-    for m in _WORD_RE.finditer(text):
+    for m in WORD_RE.finditer(text):
         end = m.end()
         gap = re.match(r"\s*", text[end:]).group(0)  # type: ignore[union-attr]
         out.append((m.group(0), " " if gap else ""))

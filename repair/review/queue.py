@@ -35,11 +35,11 @@ from repair.review.records import (
     STATUS_OF,
     Decision,
     Item,
-    Proposed,
     categories_column,
     effective,
     item_key,
 )
+from repair.rewrite.base import Proposal
 
 __all__ = [
     "QueueSettings",
@@ -118,7 +118,7 @@ class Queue(QueueOperations):
 
     def add(
         self,
-        proposals: Iterable[Proposed],
+        proposals: Iterable[Proposal],
         alias_digest: str,
         doc_path: str | Path = "",
         include_unchanged: bool = False,
@@ -185,7 +185,7 @@ class Queue(QueueOperations):
         ))
 
 
-def enqueue(proposals: Iterable[Proposed], settings: QueueSettings, alias_digest: str) -> int:
+def enqueue(proposals: Iterable[Proposal], settings: QueueSettings, alias_digest: str) -> int:
     """Record every proposal that differs from its text as a pending item; idempotent."""
     if settings.path is None:
         return 0

@@ -10,9 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Protocol
-
-from repair.detect import Detection
+from typing import Any
 
 __all__ = [
     "ACTIONS",
@@ -20,7 +18,6 @@ __all__ = [
     "ORDERS",
     "Decision",
     "Item",
-    "Proposed",
     "effective",
     "status_of",
     "item_key",
@@ -32,26 +29,6 @@ __all__ = [
 ACTIONS = ("accept", "reject", "edit", "skip", "undo")
 STATUS_OF = {"accept": "accepted", "reject": "rejected", "edit": "edited"}
 ORDERS = ("score", "uncertainty", "document")
-
-
-class Proposed(Protocol):
-    """What the queue takes in: a proposal of the rewrite stage (``repair.rewrite.Proposal``),
-    described here so that the review stage does not depend on the rewriter."""
-
-    @property
-    def detection(self) -> Detection: ...
-
-    @property
-    def text(self) -> str: ...
-
-    @property
-    def source(self) -> str: ...
-
-    @property
-    def model(self) -> str: ...
-
-    @property
-    def changed(self) -> bool: ...
 
 
 @dataclass(frozen=True)

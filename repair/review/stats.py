@@ -6,7 +6,7 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from repair.review.diff import hter, word_edit_distance
+from repair.metrics import hter, word_edit_distance
 from repair.review.queue import STATUS_OF, Queue, effective
 
 __all__ = ["ItemEffort", "ReviewerEffort", "QueueStats", "queue_stats"]

@@ -1,9 +1,20 @@
 """Rewrite stage: propose a repaired sentence for each flagged segment.
 
-``propose`` canonicalises alias variants (v1) and, when a seq2seq model is configured, rewrites
-flagged sentences with it under entity constraints and a guard (see ``repair.rewrite.model``).
+``propose`` canonicalises alias variants and known calques, puts English dates in Vietnamese
+form, and, with a span rewriter (``rewrite.model``), rewrites flagged spans under entity
+constraints and a guard (see ``repair.rewrite.model``). The records and settings are in
+``repair.rewrite.base``.
 """
 
-from repair.rewrite.propose import ALIAS_MODEL, Proposal, RewriteSettings, edit_ratio, propose
+from repair.rewrite.base import (
+    ALIAS_MODEL,
+    SOURCES,
+    Proposal,
+    RewriteSettings,
+    SpanEdit,
+    edit_ratio,
+)
+from repair.rewrite.propose import propose
 
-__all__ = ["ALIAS_MODEL", "Proposal", "RewriteSettings", "edit_ratio", "propose"]
+__all__ = ["ALIAS_MODEL", "SOURCES", "Proposal", "RewriteSettings", "SpanEdit", "edit_ratio",
+           "propose"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from repair.aliases import AliasMatch
-from repair.synth.tables import MONTHS, MONTHS_ABBR, RELATIVE_EN, WEEKDAYS
+from repair.text.tables import MONTHS, MONTHS_ABBR, RELATIVE_EN, WEEKDAYS
 
 __all__ = ["find_dates"]
 

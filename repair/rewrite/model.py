@@ -24,7 +24,6 @@ from repair.errors import ModelError
 from repair.rewrite.spans import SPECIAL_TOKENS
 
 __all__ = ["SpanRepair", "SpanRewriter", "load_rewriter", "model_meta", "train_config",
-           "with_learned_patterns",
            "DEFAULT_MARGIN", "DEFAULT_CONTEXT", "PATTERNS_FILE"]
 
 log = logging.getLogger(__name__)
@@ -159,17 +158,3 @@ def load_rewriter(model_dir: str) -> SpanRewriter:
     2), parallel work comes from job workers, and one thread makes results independent of
     the machine's core count."""
     return SpanRewriter(model_dir, threads=1)
-
-
-def with_learned_patterns(settings):
-    """``settings`` whose detector also flags the phrases the rewriter in ``rewrite.model``
-    learned from reviewers (its ``patterns.tsv``), so the directory brings detection with it."""
-    import dataclasses
-
-    if not settings.rewrite.model:
-        return settings
-    f = Path(settings.rewrite.model) / PATTERNS_FILE
-    if not f.exists() or str(f) in settings.detect.learned:
-        return settings
-    detect = dataclasses.replace(settings.detect, learned=(*settings.detect.learned, str(f)))
-    return dataclasses.replace(settings, detect=detect)

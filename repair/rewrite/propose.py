@@ -13,15 +13,21 @@ proposal and says why in ``check``. Text outside flagged spans is never changed 
 
 from __future__ import annotations
 
-import difflib
 import functools
 import logging
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from repair.aliases import AliasMatch, AliasTable, load_calque_table
 from repair.detect import Detection
+from repair.rewrite.base import (
+    ALIAS_MODEL,
+    SOURCES,
+    Proposal,
+    RewriteSettings,
+    SpanEdit,
+    edit_ratio,
+)
 from repair.rewrite.recall import Recall, propose_with_memory
 
 __all__ = ["RewriteSettings", "Proposal", "SpanEdit", "propose", "edit_ratio", "ALIAS_MODEL",
@@ -30,66 +36,9 @@ __all__ = ["RewriteSettings", "Proposal", "SpanEdit", "propose", "edit_ratio", "
 
 log = logging.getLogger(__name__)
 
-ALIAS_MODEL = "alias-v1"
-# proposal sources: "unchanged", "alias" (canonicalisation), "calque" (a known calque's
-# suggestion), "rule" (an English date put in Vietnamese form), "model" (the rewriter changed a
-# span), "fallback" (the repaired sentence broke an entity constraint: the deterministic
-# proposal instead), "guard" (it was degenerate: the deterministic proposal instead)
-SOURCES = ("unchanged", "alias", "calque", "rule", "lexicon", "model", "fallback", "guard")
 _PH_RE = re.compile(r"<ent\d+>")
 _LOWER_LATIN = re.compile(r"[a-z]+(?:[ .,]+[a-z]+)*\.?")
 _LAST_WORD = re.compile(r"\S+\s*$")
-
-
-@dataclass(frozen=True)
-class RewriteSettings:
-    model: str | None = None  # span rewriter directory; None = deterministic proposals only
-    calques: str | None = "configs/calques.tsv"  # known calques proposed like alias rows
-    dates: bool = True  # English dates take their Vietnamese form ("June 5" -> "ngày 5/6")
-    lexicon: str | None = None  # term lexicon: rare words in flagged spans get their usual form
-    max_edit_ratio: float = 0.5  # proposals that change more are marked low-confidence
-    keep_margin: float | None = None  # nats a repair must beat keeping by (None = the model's)
-    context_words: int | None = None  # window words each side (None = as the model was trained)
-    batch_size: int = 64
-    max_new_tokens: int = 32  # generation cap per span
-    guard_max_edit_ratio: float = 0.5  # repaired sentences changing more than this are rejected
-    guard_min_length_ratio: float = 0.6
-    guard_max_length_ratio: float = 1.5
-
-
-@dataclass(frozen=True)
-class SpanEdit:
-    start: int  # offsets in the segment text
-    end: int
-    category: str
-    text: str
-    repair: str  # equal to ``text`` when the span was kept
-    check: str = ""  # why the model's repair was not used ("keep", "placeholders", a guard reason)
-
-
-@dataclass(frozen=True)
-class Proposal:
-    detection: Detection
-    text: str  # the proposed sentence; equal to the segment text where nothing should change
-    source: str  # one of SOURCES, or "memory" (a reviewer's text: repair.rewrite.recall)
-    model: str
-    edit_ratio: float
-    low_confidence: bool
-    replacements: tuple[AliasMatch, ...] = ()
-    check: str = ""  # why a model rewrite was not used: guard reason or "entities: ..."
-    spans: tuple[SpanEdit, ...] = ()  # the spans the model was asked about
-
-    @property
-    def changed(self) -> bool:
-        return self.text != self.detection.segment.text
-
-
-def edit_ratio(a: str, b: str) -> float:
-    """Share of characters changed between ``a`` and ``b`` (0 = identical)."""
-    if a == b:
-        return 0.0
-    sm = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
-    return round(1.0 - sm.ratio(), 4)
 
 
 @functools.lru_cache(maxsize=16)

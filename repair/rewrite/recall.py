@@ -12,7 +12,8 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from typing import Protocol
 
-from repair.detect import Detection
+from repair.detect.base import Detection
+from repair.rewrite.base import Proposal, edit_ratio
 
 __all__ = ["Recall", "Recalled", "propose_with_memory"]
 
@@ -39,11 +40,9 @@ class Recall(Protocol):
 def propose_with_memory(
     dets: list[Detection], memory: Recall, propose_rest: Callable[[list[Detection]], Iterable],
     unchanged_model: Callable[[], str],
-) -> Iterator:
+) -> Iterator[Proposal]:
     """One proposal per detection, in order: from memory where a flagged sentence is known,
     from ``propose_rest`` (called once, on the other detections) everywhere else."""
-    from repair.rewrite.propose import Proposal, edit_ratio
-
     recalled: dict[int, Recalled] = {}
     for i, det in enumerate(dets):
         if det.flagged and (match := memory.lookup(det.segment.text)) is not None:

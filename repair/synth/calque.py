@@ -10,7 +10,7 @@ from repair.synth.common import Ctx, Edit, PhraseTable, sentence_start
 from repair.synth.tables import CALQUES
 
 if TYPE_CHECKING:
-    from repair.synth import Synthesizer
+    from repair.synth.sources import Sources
 
 __all__ = ["propose"]
 
@@ -18,7 +18,7 @@ __all__ = ["propose"]
 _CALQUES = PhraseTable(CALQUES)
 
 
-def propose(syn: Synthesizer, ctx: Ctx, rng: random.Random) -> list[Edit]:
+def propose(syn: Sources, ctx: Ctx, rng: random.Random) -> list[Edit]:
     out: list[Edit] = []
     for m, alts in _CALQUES.matches(ctx.text):
         found = m.group()

@@ -10,7 +10,7 @@ from repair.synth.common import Ctx, Edit
 from repair.synth.tables import JP_GIVEN, JP_SURNAMES, KANJI_EN, SHINJITAI, WORD_EN
 
 if TYPE_CHECKING:
-    from repair.synth import Synthesizer
+    from repair.synth.sources import Sources
 
 __all__ = ["propose"]
 
@@ -21,15 +21,15 @@ _JP_SURNAMES = sorted(JP_SURNAMES)
 _JP_GIVEN = sorted(JP_GIVEN)
 
 
-def _kanji_hv(syn: Synthesizer, k: str) -> str | None:
+def _kanji_hv(syn: Sources, k: str) -> str | None:
     return syn.res.char_hanviet.get(SHINJITAI.get(k, k)) or syn.res.char_hanviet.get(k)
 
 
-def _kanji_py(syn: Synthesizer, k: str) -> str | None:
+def _kanji_py(syn: Sources, k: str) -> str | None:
     return syn.res.char_pinyin.get(SHINJITAI.get(k, k)) or syn.res.char_pinyin.get(k)
 
 
-def _render_kanji(syn: Synthesizer, k: str, mode: str) -> str:
+def _render_kanji(syn: Sources, k: str, mode: str) -> str:
     hv, en, py = _kanji_hv(syn, k), KANJI_EN.get(k), _kanji_py(syn, k)
     if mode == "hv" and hv:
         return hv.capitalize()
@@ -38,7 +38,7 @@ def _render_kanji(syn: Synthesizer, k: str, mode: str) -> str:
     return en or (hv.capitalize() if hv else (py or k).capitalize())
 
 
-def _render_jp(syn: Synthesizer, sur: str | None, given: str | None, rng: random.Random) -> str:
+def _render_jp(syn: Sources, sur: str | None, given: str | None, rng: random.Random) -> str:
     parts: list[str] = []
     if sur is not None:
         kan = JP_SURNAMES[sur]
@@ -69,7 +69,7 @@ def _render_jp(syn: Synthesizer, sur: str | None, given: str | None, rng: random
     return " ".join(parts)
 
 
-def propose(syn: Synthesizer, ctx: Ctx, rng: random.Random) -> list[Edit]:
+def propose(syn: Sources, ctx: Ctx, rng: random.Random) -> list[Edit]:
     out: list[Edit] = []
     toks, n, i = ctx.toks, len(ctx.toks), 0
     while i < n:

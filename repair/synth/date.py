@@ -7,10 +7,10 @@ import re
 from typing import TYPE_CHECKING
 
 from repair.synth.common import Ctx, Edit, match_case, phrase_regex
-from repair.synth.tables import MONTHS, MONTHS_ABBR, RELATIVE_EN, WEEKDAYS
+from repair.text.tables import MONTHS, MONTHS_ABBR, RELATIVE_EN, WEEKDAYS
 
 if TYPE_CHECKING:
-    from repair.synth import Synthesizer
+    from repair.synth.sources import Sources
 
 __all__ = ["propose"]
 
@@ -43,7 +43,7 @@ _WEEKDAY = re.compile(
 )
 
 
-def _fmt_date(syn: Synthesizer, d: int, mo: int, y: str | None, on: bool,
+def _fmt_date(syn: Sources, d: int, mo: int, y: str | None, on: bool,
               rng: random.Random) -> str:
     month = MONTHS[mo - 1]
     forms = [f"{month} {d}", f"{MONTHS_ABBR[mo - 1]} {d}", f"{d} {month}", f"{month} {d}"]
@@ -55,7 +55,7 @@ def _fmt_date(syn: Synthesizer, d: int, mo: int, y: str | None, on: bool,
     return core
 
 
-def propose(syn: Synthesizer, ctx: Ctx, rng: random.Random) -> list[Edit]:
+def propose(syn: Sources, ctx: Ctx, rng: random.Random) -> list[Edit]:
     text, out = ctx.text, []
     if (
         not any(ch.isdigit() for ch in text)

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 from repair.synth.common import Ctx, Edit, is_cap
 
 if TYPE_CHECKING:
-    from repair.synth import Synthesizer
+    from repair.synth.sources import Sources
 
 __all__ = ["propose"]
 
 
-def _units(syn: Synthesizer, ctx: Ctx) -> dict[int, list[int]]:
+def _units(syn: Sources, ctx: Ctx) -> dict[int, list[int]]:
     """Start token → end tokens of phrase units (dictionary words, capitalised runs)."""
     units: dict[int, list[int]] = {}
     for i, j in syn.dict_words(ctx):
@@ -33,7 +33,7 @@ def _units(syn: Synthesizer, ctx: Ctx) -> dict[int, list[int]]:
     return units
 
 
-def propose(syn: Synthesizer, ctx: Ctx, rng: random.Random) -> list[Edit]:
+def propose(syn: Sources, ctx: Ctx, rng: random.Random) -> list[Edit]:
     toks, out = ctx.toks, []
     units = _units(syn, ctx)
     ends = {j: i for i, js in units.items() for j in js}

@@ -10,7 +10,7 @@ from repair.synth.common import Ctx, Edit, PhraseTable, is_cap, match_case
 from repair.synth.tables import ENGLISH_INSERTS, ENGLISH_SUBS, ENGLISH_TAILS
 
 if TYPE_CHECKING:
-    from repair.synth import Synthesizer
+    from repair.synth.sources import Sources
 
 __all__ = ["propose"]
 
@@ -18,7 +18,7 @@ __all__ = ["propose"]
 _SUBS = PhraseTable(ENGLISH_SUBS)
 
 
-def propose(syn: Synthesizer, ctx: Ctx, rng: random.Random) -> list[Edit]:
+def propose(syn: Sources, ctx: Ctx, rng: random.Random) -> list[Edit]:
     out: list[Edit] = [(m.start(), m.end(), match_case(m.group(), rng.choice(alts)), "english")
                        for m, alts in _SUBS.matches(ctx.text)]
     toks = ctx.toks

@@ -10,12 +10,12 @@ from repair.synth.common import Ctx, Edit, reorder
 from repair.synth.tables import CLASSIFIERS, QUANT
 
 if TYPE_CHECKING:
-    from repair.synth import Synthesizer
+    from repair.synth.sources import Sources
 
 __all__ = ["propose"]
 
 
-def propose(syn: Synthesizer, ctx: Ctx, rng: random.Random) -> list[Edit]:
+def propose(syn: Sources, ctx: Ctx, rng: random.Random) -> list[Edit]:
     toks, out = ctx.toks, []
     dw = syn.dict_words(ctx)
     by_start = {i: j for i, j in dw}

@@ -10,12 +10,12 @@ from repair.synth.common import Ctx, Edit
 from repair.synth.tables import SURNAMES_PINYIN
 
 if TYPE_CHECKING:
-    from repair.synth import Synthesizer
+    from repair.synth.sources import Sources
 
 __all__ = ["propose"]
 
 
-def _syll_pinyin(syn: Synthesizer, syl: str, first: bool, rng: random.Random) -> str | None:
+def _syll_pinyin(syn: Sources, syl: str, first: bool, rng: random.Random) -> str | None:
     if first and syl in SURNAMES_PINYIN:
         ch = SURNAMES_PINYIN[syl]
         py = syn.res.char_pinyin.get(ch)
@@ -28,14 +28,14 @@ def _syll_pinyin(syn: Synthesizer, syl: str, first: bool, rng: random.Random) ->
     return syn.res.char_pinyin.get(ch)
 
 
-def _english_lookalike(syn: Synthesizer, base: str, rng: random.Random) -> str | None:
+def _english_lookalike(syn: Sources, base: str, rng: random.Random) -> str | None:
     cands = syn.res.en_by_prefix.get(base[:2].lower())
     if not cands:
         return None
     return rng.choice(cands[:200]).capitalize()
 
 
-def propose(syn: Synthesizer, ctx: Ctx, rng: random.Random) -> list[Edit]:
+def propose(syn: Sources, ctx: Ctx, rng: random.Random) -> list[Edit]:
     out: list[Edit] = []
     for i, j in syn.vn_names(ctx):
         sylls = [t[2].lower() for t in ctx.toks[i:j]]

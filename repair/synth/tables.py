@@ -419,56 +419,6 @@ ENGLISH_INSERTS = (
 )
 ENGLISH_TAILS = ("etc.", "and so on", "as well")
 
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-MONTHS_ABBR = (
-    "Jan.",
-    "Feb.",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "Aug.",
-    "Sept.",
-    "Oct.",
-    "Nov.",
-    "Dec.",
-)
-RELATIVE_EN = {
-    "hôm qua": ("yesterday",),
-    "hôm nay": ("today",),
-    "sáng nay": ("this morning",),
-    "chiều nay": ("this afternoon",),
-    "tối nay": ("tonight", "this evening"),
-    "tuần trước": ("last week",),
-    "tuần tới": ("next week",),
-    "năm ngoái": ("last year",),
-    "tháng trước": ("last month",),
-    "năm tới": ("next year",),
-    "ngày mai": ("tomorrow",),
-}
-WEEKDAYS = {
-    "Hai": "Monday",
-    "Ba": "Tuesday",
-    "Tư": "Wednesday",
-    "Năm": "Thursday",
-    "Sáu": "Friday",
-    "Bảy": "Saturday",
-}
-
 KNOWN_TERMS = {
     "dioxin",
     "virus",

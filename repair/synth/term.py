@@ -9,12 +9,12 @@ from repair.synth.common import Ctx, Edit
 from repair.synth.tables import JP_GIVEN, JP_SURNAMES, KNOWN_TERMS, PINYINISH
 
 if TYPE_CHECKING:
-    from repair.synth import Synthesizer
+    from repair.synth.sources import Sources
 
 __all__ = ["propose"]
 
 
-def _mangle(syn: Synthesizer, w: str, rng: random.Random) -> str:
+def _mangle(syn: Sources, w: str, rng: random.Random) -> str:
     low = w.lower()
     for _ in range(6):
         op = rng.random()
@@ -46,7 +46,7 @@ def _mangle(syn: Synthesizer, w: str, rng: random.Random) -> str:
     return m
 
 
-def propose(syn: Synthesizer, ctx: Ctx, rng: random.Random) -> list[Edit]:
+def propose(syn: Sources, ctx: Ctx, rng: random.Random) -> list[Edit]:
     out: list[Edit] = []
     syl = syn.res.vi_syllables
     for s, t, w in ctx.toks:

@@ -4,8 +4,16 @@ English frequencies, pypinyin's syllables), each cached."""
 from __future__ import annotations
 
 import functools
+import re
 
-__all__ = ["english_zipf", "is_pinyin_word"]
+__all__ = ["ROMAJI_RE", "english_zipf", "is_pinyin_word"]
+
+# A word made of Japanese syllables in Hepburn romaji ("Onodera", "Itsunori").
+ROMAJI_RE = re.compile(
+    r"^(?:(?:[kstpc](?=[kstpc]))?"
+    r"(?:ky|gy|sh|ch|ts|ny|hy|by|py|my|ry|j|f|[kgsztdnhbpmyrw])?[aiueo]"
+    r"|n(?![aiueoy]))+$"
+)
 
 
 @functools.lru_cache(maxsize=1)

@@ -371,16 +371,17 @@ def train_and_describe(settings: DetectorTrainSettings, run_settings, aliases: A
 
     from repair.eval.bench import bench_detect, bench_sentences
     from repair.eval.evaluate import evaluate
+    from repair.pipeline import Pipeline
 
     metrics = train_detector(settings, run_settings.detect, aliases)
     with_model = dataclasses.replace(
         run_settings, detect=dataclasses.replace(run_settings.detect, model=settings.out))
+    pipeline = Pipeline.from_settings(with_model, aliases)
     rows, signature, bench = None, "", None
     if with_model.eval.gold and Path(with_model.eval.gold).exists():
-        report = evaluate(with_model.eval.gold, with_model, aliases)
+        report = evaluate(with_model.eval.gold, pipeline, with_model.eval)
         rows, signature = report.rows(), report.signature
     if with_model.eval.clean and Path(with_model.eval.clean).exists():
-        bench = bench_detect(bench_sentences(with_model.eval.clean, 5000), with_model.detect,
-                             aliases)
+        bench = bench_detect(bench_sentences(with_model.eval.clean, 5000), pipeline)
     write_model_card(settings.out, rows, signature, bench)
     return metrics

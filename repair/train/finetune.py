@@ -26,9 +26,9 @@ from pathlib import Path
 from repair import SHARED, project_path
 from repair.aliases import AliasTable
 from repair.errors import ConfigError, InputError, ModelError
+from repair.rewrite.examples import SpanExample
 from repair.text import corpus_sentences
 from repair.train.patterns import changed_regions
-from repair.train.rewriter_data import SpanExample
 
 __all__ = ["FinetuneSettings", "FinetuneReport", "edit_dataset", "edit_examples", "finetune",
            "finetune_from_queue"]
@@ -137,9 +137,9 @@ def edit_examples(machine: Sequence[str], final: Sequence[str], categories: Sequ
     cuts them (entities, calques and dates as placeholders); each change also comes
     ``widen`` times with its span grown by a word or two, as the detector may mark it."""
     from repair.rewrite.entities import protect
+    from repair.rewrite.examples import random_span
     from repair.rewrite.propose import fixed_matches
     from repair.rewrite.spans import make_window
-    from repair.train.rewriter_data import random_span
 
     rng = random.Random(seed)
     repairs, keeps = [], []
@@ -189,7 +189,7 @@ def _replay(base_dir: Path, n: int, settings: FinetuneSettings) -> list[SpanExam
 def _score_edits(model_dir: Path, repairs: list[SpanExample], keeps: list[SpanExample]) -> dict:
     if not repairs:
         return {"heldout_edit_spans": 0}
-    from repair.eval.heldout import span_scores
+    from repair.rewrite.calibrate import span_scores
     from repair.rewrite.model import SpanRewriter
 
     s = span_scores(SpanRewriter(model_dir), repairs + keeps)
@@ -204,12 +204,12 @@ def _score_seed_dev(model_dir: Path, run_settings, aliases: AliasTable) -> dict:
     gold = run_settings.eval.gold
     if not gold or not Path(gold).exists():
         return {}
+    from repair.pipeline import Pipeline
+
     s = dataclasses.replace(
-        run_settings,
-        rewrite=dataclasses.replace(run_settings.rewrite, model=str(model_dir)),
-        eval=dataclasses.replace(run_settings.eval, clean_n=0),
-    )
-    rep = evaluate(gold, s, aliases)
+        run_settings, rewrite=dataclasses.replace(run_settings.rewrite, model=str(model_dir)))
+    rep = evaluate(gold, Pipeline.from_settings(s, aliases),
+                   dataclasses.replace(run_settings.eval, clean_n=0))
 
     def share(pair: tuple[int, int]) -> float:
         return round(pair[0] / pair[1], 4) if pair[1] else float("nan")
@@ -359,9 +359,10 @@ def finetune(
         if (base / name).exists():  # the replay recipe, tokenizer source, parent's margin
             shutil.copy(base / name, out / name)
     if run_settings is not None and settings.calibrate_spans:
-        from repair.eval.heldout import write_calibration
+        from repair.rewrite.calibrate import write_calibration
 
-        write_calibration(out, run_settings, aliases, settings.calibrate_spans)
+        write_calibration(out, run_settings.eval.clean, run_settings.detect, aliases,
+                          settings.calibrate_spans)
     report.after = _score_edits(out, held_repairs, held_keeps)
     if run_settings is not None:
         report.after.update(_score_seed_dev(out, run_settings, aliases))

@@ -29,6 +29,7 @@ from pathlib import Path
 from repair import SHARED, project_path
 from repair.aliases import AliasTable
 from repair.errors import InputError
+from repair.pipeline import Pipeline
 from repair.text import corpus_records, corpus_sentences
 from repair.train.finetune import FinetuneReport, FinetuneSettings, finetune
 
@@ -94,13 +95,9 @@ def _fixed(out: str, ds: DemoSettings) -> bool:
 def _pipeline(model: Path, segs: list, run_settings, aliases: AliasTable) -> list:
     """The production path (detector with what the model directory learned, keep margin,
     guard, entity checks): nobody edits a config file."""
-    from repair.detect import detect
-    from repair.rewrite import propose
-    from repair.rewrite.model import with_learned_patterns
-
-    s = with_learned_patterns(dataclasses.replace(
-        run_settings, rewrite=dataclasses.replace(run_settings.rewrite, model=str(model))))
-    return list(propose(detect(segs, s.detect, aliases), s.rewrite, aliases))
+    s = dataclasses.replace(
+        run_settings, rewrite=dataclasses.replace(run_settings.rewrite, model=str(model)))
+    return Pipeline.from_settings(s, aliases).process(segs)
 
 
 def _given_spans(model: Path, segs: list, phrase: str | None, run_settings,
@@ -110,8 +107,7 @@ def _given_spans(model: Path, segs: list, phrase: str | None, run_settings,
     import random
 
     from repair.detect import Detection, Span
-    from repair.rewrite import propose
-    from repair.train.rewriter_data import random_span
+    from repair.rewrite.examples import random_span
 
     rng = random.Random(0)
     dets = []
@@ -120,8 +116,9 @@ def _given_spans(model: Path, segs: list, phrase: str | None, run_settings,
         a, b = (k, k + len(phrase)) if k >= 0 else (random_span(seg.text, rng) or (0, 0))
         cat = "calque" if k >= 0 else "unk"
         dets.append(Detection(seg, 1.0, True, (Span(a, b, cat, seg.text[a:b], 1.0),)))
-    return list(propose(dets, dataclasses.replace(run_settings.rewrite, model=str(model)),
-                        aliases))
+    s = dataclasses.replace(
+        run_settings, rewrite=dataclasses.replace(run_settings.rewrite, model=str(model)))
+    return Pipeline.from_settings(s, aliases).propose(dets)
 
 
 def _queue_and_review(work: Path, base: Path, sources: list[str], targets: list[str],

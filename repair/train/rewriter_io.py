@@ -21,8 +21,7 @@ from repair.errors import InputError
 from repair.text.outputs import save_settings
 
 if TYPE_CHECKING:
-    from repair.train.finetune import FinetuneReport, FinetuneSettings
-    from repair.train.rewriter import RewriterTrainSettings
+    from repair.train.rewriter_config import RewriterTrainSettings
 
 __all__ = ["save_checkpoint", "export_model", "prior_curve", "export_checkpoint", "run_facts",
            "write_card", "write_finetune_card"]
@@ -78,7 +77,7 @@ def export_checkpoint(st: RewriterTrainSettings, out_dir: str | Path | None = No
         inside = Path(init).resolve().is_relative_to(ROOT)
         st = dataclasses.replace(st, init=os.path.relpath(init, ROOT) if inside else init)
     tok = AutoTokenizer.from_pretrained(str(run_dir / "tokenizer"))
-    from repair.train.rewriter import build_model
+    from repair.train.rewriter_config import build_model
 
     model = build_model(st, tok)
     model.load_state_dict(state["model"])
@@ -169,8 +168,11 @@ def write_card(out_dir: str | Path, measured: str = "") -> Path:
     return path
 
 
-def write_finetune_card(out: Path, report: FinetuneReport, settings: FinetuneSettings) -> None:
-    """The model card (``README.md``) of a fine-tuned rewriter: its data and before/after."""
+def write_finetune_card(out: Path, report: Any, settings: Any) -> None:
+    """The model card (``README.md``) of a fine-tuned rewriter: its data and before/after
+    (``report``: a ``repair.train.finetune.FinetuneReport``, ``settings`` its
+    ``FinetuneSettings``; named by shape, as fine-tuning writes its card through this
+    module)."""
     keys = sorted(set(report.before) | set(report.after))
     lines = [
         f"# {out.name}: vi-repair span rewriter fine-tuned on reviewed edits",

@@ -19,11 +19,12 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from repair.train.rewriter_data import SpanExample, SpanStream, collate, measure
+from repair.rewrite.examples import SpanExample, SpanStream
+from repair.train.rewriter_data import collate, measure
 from repair.train.rewriter_io import save_checkpoint
 
 if TYPE_CHECKING:
-    from repair.train.rewriter import RewriterTrainSettings
+    from repair.train.rewriter_config import RewriterTrainSettings
 
 __all__ = ["TrainingLoop", "lr_factor"]
 

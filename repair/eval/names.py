@@ -6,17 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from repair.aliases import AliasTable
-from repair.detect import detect
-from repair.names import load_resolver
-from repair.names.review import attach_candidates
-from repair.rewrite import propose
+from repair.pipeline import Pipeline
 from repair.text import Segment, corpus_sentences
-
-if TYPE_CHECKING:
-    from repair.eval.settings import RunSettings
 
 __all__ = ["CleanReport", "clean_candidates"]
 
@@ -38,16 +30,12 @@ class CleanReport:
         ]
 
 
-def clean_candidates(
-    path: str | Path, n: int, settings: RunSettings, aliases: AliasTable
-) -> CleanReport:
+def clean_candidates(path: str | Path, n: int, pipeline: Pipeline) -> CleanReport:
+    """The pipeline (name candidates on) over the first ``n`` sentences of a clean corpus."""
     texts = corpus_sentences(path, limit=n)
     segs = [Segment(str(i), "clean", t, 0, len(t), i) for i, t in enumerate(texts)]
-    resolver = load_resolver(settings.names)
-    dets = attach_candidates(detect(segs, settings.detect, aliases), resolver,
-                             settings.names.top_k)
     rep = CleanReport()
-    for p in propose(dets, settings.rewrite, aliases):
+    for p in pipeline.process(segs):
         det = p.detection
         rep.sentences += 1
         rep.flagged += det.flagged

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from repair.eval.settings import RunSettings
+from repair.config import Settings
+from repair.jobs.local import run_job
 from repair.text import read_documents
 from repair.text.segment import split_sentences
 
@@ -81,12 +82,10 @@ def shape_files(sentences: Sequence[str], folder: Path, size_bytes: int, n_recor
     return out
 
 
-def bench_shapes(sentences: Sequence[str], settings: RunSettings, *, size_bytes: int = 1_000_000,
+def bench_shapes(sentences: Sequence[str], settings: Settings, *, size_bytes: int = 1_000_000,
                  n_record: int = 20_000, stage: str = "detect") -> list[ShapeResult]:
     """Seconds per layout for ``stage``: ``detect`` (the whole ``repair detect`` job: read,
     segment, detect, write) or ``segment`` (reading and the sentence splitter only)."""
-    from repair.jobs import run_job
-
     if stage not in ("detect", "segment"):
         raise ValueError(f"stage must be 'detect' or 'segment', not {stage!r}")
     if not sentences:

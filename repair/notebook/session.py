@@ -1,7 +1,7 @@
 """A reviewer's session: one claimed item at a time, decisions, undo, filters, progress, and
 the HTML view of an item (context, word-level diff, highlighted detector spans, QA issues).
 
-The notebook widget (``repair.review.ui``) is a thin shell over this class; everything it
+The notebook widget (``repair.notebook.ui``) is a thin shell over this class; everything it
 shows is :meth:`ReviewSession.render_html`, and every button calls one method here.
 """
 

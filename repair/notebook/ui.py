@@ -20,8 +20,8 @@ from repair.aliases import AliasTable
 from repair.detect import CATEGORIES
 from repair.errors import RepairError
 from repair.names.review import alias_row, candidate_choices, candidate_text
+from repair.notebook.session import ReviewSession, SessionFilters
 from repair.review.queue import ORDERS
-from repair.review.session import ReviewSession, SessionFilters
 
 __all__ = ["ReviewWidget", "review_widget"]
 

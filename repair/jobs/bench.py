@@ -1,0 +1,96 @@
+"""``repair bench run`` and ``repair bench segment``: whole jobs, timed beside the jobs they run.
+
+Figures, not pass/fail: speed targets are read off these numbers, never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from repair import ROOT
+from repair.config import Settings
+from repair.eval.bench import bench_sentences, peak_rss_mb
+from repair.jobs.local import run_job
+from repair.text import read_documents, segment_documents
+
+__all__ = ["bench_run", "bench_runs", "corpus_as_jsonl", "repeated_articles"]
+
+
+def bench_runs(settings: Settings, *, mt_sentences: int = 2000, clean_n: int = 5000,
+               workers: Sequence[int] = (1,), ray: bool = False,
+               rewriter_off: bool = False) -> list[dict]:
+    """``bench_run`` on MT text (the sample articles repeated to ``mt_sentences``) with each
+    worker count (and on Ray, and without the rewriter, when asked), then on ``clean_n``
+    clean corpus sentences."""
+    rows = []
+    mt_label = "sample articles (MT)"
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        mt = repeated_articles(ROOT / "samples" / "seeds", mt_sentences, work / "mt")
+        rows += [bench_run(settings, mt, work, mt_label, w) for w in workers]
+        if ray:
+            rows.append(bench_run(settings, mt, work, mt_label, engine="ray"))
+        if rewriter_off:
+            off = dataclasses.replace(settings, rewrite=dataclasses.replace(settings.rewrite,
+                                                                              model=None))
+            rows += [bench_run(off, mt, work, mt_label, w) for w in workers]
+        if settings.eval.clean and clean_n:
+            sents = corpus_as_jsonl(settings.eval.clean, clean_n, work / "clean.jsonl")
+            unit = dataclasses.replace(settings, unit="sentence")
+            rows += [bench_run(unit, [sents], work, "clean corpus sentences", w) for w in workers]
+    return rows
+
+
+def bench_run(settings: Settings, inputs: list[Path], work: Path, label: str, workers: int = 1,
+              engine: str = "local") -> dict:
+    """Input sentences per second and peak memory of a whole ``repair run`` job over
+    ``inputs`` (start-up excluded: models are loaded by a warm-up job first; worker processes
+    and Ray actors start inside the timed run; peak memory is this process's)."""
+    run_job(inputs[:1], work / "warmup.jsonl", settings)
+    t0 = time.perf_counter()
+    if engine == "ray":
+        from repair.jobs.ray_engine import run_job_ray
+
+        summary = run_job_ray(inputs, work / f"{label}.ray.jsonl", settings)
+    else:
+        summary = run_job(inputs, work / f"{label}.jsonl", settings, workers=workers)
+    dt = time.perf_counter() - t0
+    return {
+        "input": label,
+        "engine": engine,
+        "workers": workers if engine == "local" else "actors",
+        "rewriter": Path(settings.rewrite.model).name if settings.rewrite.model else "alias-v1",
+        "sentences": summary.segments,
+        "flagged_share": round(summary.flagged / max(1, summary.segments), 3),
+        "changed": summary.changed,
+        "seconds": round(dt, 2),
+        "sentences_per_s": round(summary.segments / dt, 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+    }
+
+
+def repeated_articles(folder: Path, n_sentences: int, out_dir: Path) -> list[Path]:
+    """Copies of the articles in ``folder`` until about ``n_sentences`` sentences."""
+    docs = list(read_documents([folder]))
+    per = sum(len(list(segment_documents([d]))) for d in docs)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for k in range(max(1, round(n_sentences / max(1, per)))):
+        for d in docs:
+            p = out_dir / f"{k:04d}_{Path(d.path).name}"
+            p.write_text(d.text, encoding="utf-8")
+            paths.append(p)
+    return paths
+
+
+def corpus_as_jsonl(source: str | Path, n: int, out: Path) -> Path:
+    """``n`` corpus sentences as a JSONL input file (one record a sentence)."""
+    with out.open("w", encoding="utf-8") as fh:
+        for i, t in enumerate(bench_sentences(source, n)):
+            fh.write(json.dumps({"id": f"s{i}", "text": t}, ensure_ascii=False) + "\n")
+    return out

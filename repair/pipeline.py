@@ -1,0 +1,94 @@
+"""The pipeline, one object as spaCy's ``nlp`` is one: learned patterns -> detector -> name
+candidates -> proposals. ``repair run`` and ``repair detect`` (local engine, its workers, the
+Ray actors), ``repair eval``, ``repair bench``, ``finetune-demo`` and the names measure all call
+:meth:`Pipeline.process`, so what is measured is what users run.
+
+A pipeline pickles as its settings, alias table and memory (worker processes and Ray actors
+receive it that way); models are loaded on first use, once per process.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from repair.aliases import AliasTable
+from repair.detect import Detection, DetectSettings, detect
+from repair.detect.candidates import attach_candidates
+from repair.names import NamesSettings, load_resolver
+from repair.rewrite import Proposal, RewriteSettings, propose
+from repair.rewrite.model import PATTERNS_FILE
+from repair.rewrite.recall import Recall
+from repair.text import Segment
+
+__all__ = ["PipelineSettings", "Pipeline"]
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    """What the pipeline reads of the settings (``repair.config.Settings`` is one)."""
+
+    detect: DetectSettings = field(default_factory=DetectSettings)
+    rewrite: RewriteSettings = field(default_factory=RewriteSettings)
+    names: NamesSettings = field(default_factory=NamesSettings)
+
+
+def _with_learned_patterns(settings: PipelineSettings) -> PipelineSettings:
+    """``settings`` whose detector also flags the phrases the rewriter in ``rewrite.model``
+    learned from reviewers (its ``patterns.tsv``), so the directory brings detection with it."""
+    if not settings.rewrite.model:
+        return settings
+    f = Path(settings.rewrite.model) / PATTERNS_FILE
+    if not f.exists() or str(f) in settings.detect.learned:
+        return settings
+    detect_settings = dataclasses.replace(settings.detect,
+                                          learned=(*settings.detect.learned, str(f)))
+    return dataclasses.replace(settings, detect=detect_settings)
+
+
+class Pipeline:
+    """Detect (and, with ``proposals``, propose for) batches of segments."""
+
+    def __init__(self, settings: PipelineSettings, aliases: AliasTable, *,
+                 proposals: bool = True, memory: Recall | None = None):
+        self.settings = settings
+        self.aliases = aliases
+        self.proposals = proposals
+        self.memory = memory
+
+    @classmethod
+    def from_settings(cls, settings: PipelineSettings, aliases: AliasTable, *,
+                      proposals: bool = True, memory: Recall | None = None) -> Pipeline:
+        """The pipeline of ``settings`` (with the learned patterns its rewriter brings)."""
+        return cls(_with_learned_patterns(settings), aliases, proposals=proposals,
+                   memory=memory)
+
+    def detect(self, segments: Iterable[Segment]) -> list[Detection]:
+        """Scores and spans, with name candidates on flagged name spans (never applied)."""
+        dets: Iterable[Detection] = detect(segments, self.settings.detect, self.aliases)
+        names = self.settings.names
+        if names.candidates:
+            dets = attach_candidates(dets, load_resolver(names), names.top_k)
+        return list(dets)
+
+    def propose(self, detections: Sequence[Detection], memory: Recall | None = None,
+                ) -> list[Proposal]:
+        """One proposal per detection (``memory``: past decisions, default the pipeline's)."""
+        return list(propose(detections, self.settings.rewrite, self.aliases,
+                            memory if memory is not None else self.memory))
+
+    def process(self, segments: Iterable[Segment], memory: Recall | None = None,
+                ) -> list[Detection] | list[Proposal]:
+        """Detections, or proposals when the pipeline proposes, in segment order."""
+        dets = self.detect(segments)
+        return self.propose(dets, memory) if self.proposals else dets
+
+    def __getstate__(self) -> dict:
+        return {"settings": self.settings, "aliases": self.aliases,
+                "proposals": self.proposals, "memory": self.memory}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["settings"], state["aliases"], proposals=state["proposals"],
+                      memory=state["memory"])
