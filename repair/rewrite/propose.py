@@ -20,18 +20,10 @@ from collections.abc import Iterable, Iterator
 
 from repair.aliases import AliasMatch, AliasTable, load_calque_table
 from repair.detect import Detection
-from repair.rewrite.base import (
-    ALIAS_MODEL,
-    SOURCES,
-    Proposal,
-    RewriteSettings,
-    SpanEdit,
-    edit_ratio,
-)
+from repair.rewrite.base import ALIAS_MODEL, Proposal, RewriteSettings, SpanEdit, edit_ratio
 from repair.rewrite.recall import Recall, propose_with_memory
 
-__all__ = ["RewriteSettings", "Proposal", "SpanEdit", "propose", "edit_ratio", "ALIAS_MODEL",
-           "SOURCES", "fixed_matches", "fixed_table", "apply_fixed", "model_spans",
+__all__ = ["propose", "fixed_matches", "fixed_table", "apply_fixed", "model_spans",
            "lexicon_fixes"]
 
 log = logging.getLogger(__name__)
