@@ -12,7 +12,8 @@ from rich.table import Table
 
 __all__ = [
     "AliasOpt", "CommentOpt", "ConfigOpt", "CorpusOpt", "ForceOpt", "Inputs", "ItemArg", "Out",
-    "QueueOpt", "ReviewerOpt", "UnitOpt", "abs_path", "console", "corpus_sentences",
+    "QueueOpt", "ReviewerOpt", "UnitOpt", "count_option", "abs_path", "console", "corpus_path",
+    "corpus_sentences", "out_path",
     "measure_table", "open_queue", "queue_location", "renamed", "rows_table", "settings", "stdout",
 ]
 
@@ -42,16 +43,40 @@ ForceOpt = Annotated[
     bool, typer.Option("--force", help="accept although the QA gate fails (recorded)")
 ]
 ItemArg = Annotated[int, typer.Argument(help="item id")]
+
+
+def count_option(help_text: str, *decls: str) -> Any:
+    """An option that counts something: 1 or more (0 and below are refused)."""
+    return typer.Option(*decls, min=1, help=help_text)
 CorpusOpt = Annotated[Path | None, typer.Option(
     help="clean corpus .jsonl.gz (default: the shared training corpus)")]
 
 
+def corpus_path(corpus: Path | None) -> Path:
+    """A corpus given on the command line (relative to the current directory), or the shared
+    training corpus."""
+    from repair import SHARED, project_path
+
+    return corpus.absolute() if corpus is not None else project_path(
+        f"{SHARED}/corpus/train.jsonl.gz")
+
+
 def corpus_sentences(corpus: Path | None) -> list[str]:
     """The sentences of ``corpus``, by default the shared training corpus."""
-    from repair import SHARED, project_path
     from repair.text import corpus_sentences as read
 
-    return read(project_path(corpus or f"{SHARED}/corpus/train.jsonl.gz"))
+    return read(corpus_path(corpus))
+
+
+def out_path(out: Path | None, default: str | None) -> Path:
+    """An output given on the command line (relative to the current directory), or the
+    config's default (relative to the project root)."""
+    from repair import project_path
+
+    if out is not None:
+        return out.absolute()
+    assert default is not None
+    return project_path(default)
 
 
 def abs_path(p: Path | None) -> str | None:

@@ -220,9 +220,11 @@ def aliases_suggest(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        from repair.text.outputs import check_output, write_atomic
+        from repair.text.outputs import guarded_file, write_atomic
 
-        write_atomic(check_output(out, [queue, *(aliases or [])]), text.encode("utf-8"))
+        with guarded_file(out, [queue, *(aliases or [])], command="aliases suggest",
+                          extra={"queue": queue}) as path:
+            write_atomic(path, text.encode("utf-8"))
 
 
 def register(app: typer.Typer) -> None:

@@ -29,12 +29,14 @@ def train_detector_cmd(
 ) -> None:
     """Train the artifact detector on synthetic artifacts over the clean corpus."""
     from repair.config import load_aliases, load_section
+    from repair.text.outputs import guarded_folder
     from repair.train.detector import DetectorTrainSettings, train_and_describe
 
     st = load_section(config, "train", DetectorTrainSettings, ("corpus", "out"),
-                      {"out": str(out.resolve())} if out else None)
+                      {"out": str(out.absolute())} if out else None)
     run = common.settings(run_config)
-    metrics = train_and_describe(st, run, load_aliases(run))
+    with guarded_folder(st.out, [st.corpus], command="train detector"):
+        metrics = train_and_describe(st, run, load_aliases(run))
     common.stdout().print(common.measure_table(
         f"repair train detector -> {st.out}",
         ((k, f"{v:.4f}" if isinstance(v, float) else str(v)) for k, v in metrics.items())))
@@ -48,19 +50,30 @@ def train_rewriter_cmd(
         "--init", help="warm-start from this model directory (continues its curve)")] = None,
     export: Annotated[bool, typer.Option(
         "--export", help="only export (and calibrate) the run's last checkpoint")] = False,
-    calibrate: Annotated[int, typer.Option(
-        help="held-out dev spans to calibrate the keep margin on")] = 1500,
+    calibrate: Annotated[int, common.count_option(
+        "held-out dev spans to calibrate the keep margin on")] = 1500,
 ) -> None:
     """Train the span rewriter (resumable; Ctrl-C saves a checkpoint), calibrate its keep
     margin on held-out spans, and print its learning curve."""
-    from repair.config import load_aliases, load_section
-    from repair.eval.heldout import write_calibration
-    from repair.train.rewriter import RewriterTrainSettings, export_checkpoint, train_rewriter
-    from repair.train.rewriter_io import write_card
+    from repair import project_path
+    from repair.config import load_section
+    from repair.text.outputs import guarded_folder
+    from repair.train.rewriter import RewriterTrainSettings
 
     logging.getLogger("repair").setLevel(logging.INFO)
     st = load_section(config, None, RewriterTrainSettings,
                       overrides={"init": common.abs_path(init)})
+    with guarded_folder(project_path(st.out_dir), [p for p in (init,) if p],
+                        option="out_dir", command="train rewriter"):
+        _train_rewriter(st, export, resume, calibrate)
+
+
+def _train_rewriter(st, export: bool, resume: bool, calibrate: int) -> None:
+    from repair.config import load_aliases
+    from repair.eval.heldout import write_calibration
+    from repair.train.rewriter import export_checkpoint, train_rewriter
+    from repair.train.rewriter_io import write_card
+
     run = common.settings(None)
     if export:
         out, finished, curve = export_checkpoint(st), True, None
@@ -91,20 +104,24 @@ def train_rewriter_cmd(
 @train_app.command("lexicon")
 def train_lexicon(
     corpus: common.CorpusOpt = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="default: rewrite.lexicon")]
-    = None,
-    min_count: Annotated[int, typer.Option(help="keep words written at least this often")] = 3,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="lexicon file (default: rewrite.lexicon); its settings go beside "
+        "it as OUT.config.yaml")] = None,
+    min_count: Annotated[int, common.count_option("keep words written at least this often")] = 3,
     config: common.ConfigOpt = None,
 ) -> None:
     """Mine the term lexicon (Latin-letter words, counts, usual spelling) from clean news."""
-    from repair import project_path
     from repair.rewrite.lexicon import build_lexicon, write_lexicon
+    from repair.text.outputs import guarded_file
 
-    target = out or common.settings(config).rewrite.lexicon
-    if target is None:
+    default = common.settings(config).rewrite.lexicon
+    if out is None and default is None:
         raise typer.BadParameter("give --out, or set rewrite.lexicon in the config")
-    counts = build_lexicon(common.corpus_sentences(corpus), min_count=min_count)
-    write_lexicon(counts, project_path(target))
+    corpus_path = common.corpus_path(corpus)
+    with guarded_file(common.out_path(out, default), [corpus_path], command="train lexicon",
+                      extra={"corpus": str(corpus_path), "min_count": min_count}) as target:
+        counts = build_lexicon(common.corpus_sentences(corpus_path), min_count=min_count)
+        write_lexicon(counts, target)
     common.console.print(f"{len(counts)} words -> {target}")
 
 
@@ -126,7 +143,8 @@ def finetune_cmd(
         str, typer.Option("--queue", help="review queue with accepted edits (file or URL)")
     ],
     base: Annotated[Path, typer.Option("--base", help="rewriter model directory")],
-    out: Annotated[Path, typer.Option("--out", help="new model directory")],
+    out: Annotated[Path, typer.Option(
+        "--out", help="new model folder (new or empty; or one repair wrote before)")],
     config: FinetuneConfigOpt = None,
 ) -> None:
     """Fine-tune a rewriter on the queue's accepted and edited items; before/after figures."""
@@ -135,7 +153,8 @@ def finetune_cmd(
 
     ft = load_section(_finetune_config(config), "finetune", FinetuneSettings, ("corpus",))
     run = common.settings(None)
-    report = finetune_from_queue(queue, base, out, ft, run, load_aliases(run))
+    report = finetune_from_queue(common.queue_location(queue), base.absolute(), out.absolute(),
+                                 ft, run, load_aliases(run))
     common.stdout().print(_before_after(
         f"repair finetune -> {out} ({report.edits_train} edits, {report.steps} steps, "
         f"{report.seconds:.0f} s)", report.before, report.after))
@@ -155,7 +174,7 @@ def finetune_demo_cmd(
     out: Annotated[Path, typer.Option("--out", help="work folder (queue, model, report)")] = Path(
         "out/finetune-demo"
     ),
-    n: Annotated[int, typer.Option(help="accepted edits the simulated reviewers make")] = 100,
+    n: Annotated[int, common.count_option("accepted edits the simulated reviewers make")] = 100,
     config: FinetuneConfigOpt = None,
 ) -> None:
     """Simulate reviewers correcting a new calque, fine-tune, and measure before and after."""
@@ -167,7 +186,7 @@ def finetune_demo_cmd(
     ft = load_section(path, "finetune", FinetuneSettings, ("corpus",))
     ds = load_section(path, "demo", DemoSettings, ("corpus", "clean_corpus"), {"n_edits": n})
     run = common.settings(None)
-    report = run_demo(base.resolve(), out.resolve(), ds, ft, run, load_aliases(run))
+    report = run_demo(base.absolute(), out.absolute(), ds, ft, run, load_aliases(run))
     common.stdout().print(_before_after(
         f"fine-tuning demo: '{ds.calque}' -> '{ds.correct}', {report.n_edits} edits "
         f"({report.finetune.seconds:.0f} s of training)",

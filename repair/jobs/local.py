@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from repair.aliases import AliasTable
-from repair.config import Settings, load_aliases, save_settings
+from repair.config import Settings, load_aliases
 from repair.detect import Detection, detect
 from repair.errors import ConfigError, OutputError
 from repair.jobs.progress import Meter, Progress, count_documents, job_key
@@ -30,7 +30,8 @@ from repair.review.memory import Memory
 from repair.rewrite import Proposal, propose
 from repair.rewrite.model import with_learned_patterns
 from repair.text import Document, Segment, read_documents, segment_documents
-from repair.text.outputs import check_output, same_file
+from repair.text.guard import hold_output
+from repair.text.outputs import check_output, same_file, write_receipt
 
 __all__ = ["JobSummary", "run_job", "check_job", "write_batch", "document_batches",
            "process_segments"]
@@ -141,13 +142,20 @@ def run_job(
     what it had committed (output and queue) and gives the same output as an uninterrupted run.
     """
     check_job(mode, settings)
-    if workers < 1:
-        raise ConfigError("--workers must be at least 1")
+    if workers < 1 or batch_segments < 1:
+        raise ConfigError("--workers and --batch-segments must be at least 1")
     t0 = time.perf_counter()
     inputs = list(inputs)
-    out = check_output(out, inputs, sidecars=(".partial", ".partial.progress", ".config.yaml"))
     if mode == "run" and settings.queue.path and same_file(out, settings.queue.path):
         raise OutputError("--out is the review queue; write the output to another file", out)
+    out = check_output(out, inputs, sidecars=(".partial", ".partial.progress", ".config.yaml"))
+    with hold_output(out, f"repair {mode}"):  # one writer per output
+        return _run_locked(inputs, out, settings, mode, extra_aliases, batch_segments, resume,
+                           workers, t0)
+
+
+def _run_locked(inputs, out, settings, mode, extra_aliases, batch_segments, resume, workers,
+                t0) -> JobSummary:
     settings = with_learned_patterns(settings)
     aliases = load_aliases(settings, extra_aliases)
     tmp = out.with_name(out.name + ".partial")
@@ -190,11 +198,8 @@ def run_job(
         if tmp.exists():
             tmp.unlink()
         progress.clear()
-    save_settings(
-        settings,
-        out.with_name(out.name + ".config.yaml"),
-        extra={"alias_digest": aliases.digest, "mode": mode},
-    )
+    write_receipt(out, settings, extra={"alias_digest": aliases.digest, "mode": mode},
+                  command=mode)
     summary.seconds = time.perf_counter() - t0
     log.info("%s: %d segments, %d flagged", out, summary.segments, summary.flagged)
     return summary

@@ -20,14 +20,15 @@ import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from repair.config import Settings, load_aliases, save_settings
+from repair.config import Settings, load_aliases
 from repair.errors import RepairError
 from repair.jobs.local import JobSummary, check_job, write_batch
 from repair.review import Queue
 from repair.review.memory import Memory
 from repair.rewrite.model import with_learned_patterns
 from repair.text import input_files
-from repair.text.outputs import check_output
+from repair.text.guard import hold_output
+from repair.text.outputs import check_output, write_receipt
 
 __all__ = ["run_job_ray"]
 
@@ -103,6 +104,7 @@ def run_job_ray(
     ds = ds.map_batches(_Stage, fn_constructor_args=(state,), batch_size=1,
                         compute=ray.data.ActorPoolStrategy(size=n_actors), num_cpus=1,
                         num_gpus=gpus_per_actor, batch_format="numpy")
+    lock = hold_output(out, f"repair {mode} --engine ray")  # one writer per output
     try:
         with tmp.open("w", encoding="utf-8") as fh:
             for row in ds.iter_rows():
@@ -120,8 +122,9 @@ def run_job_ray(
             queue.close()
         if tmp.exists():
             tmp.unlink()
-    save_settings(settings, out.with_name(out.name + ".config.yaml"),
-                  extra={"alias_digest": aliases.digest, "mode": mode, "engine": "ray"})
+        lock.release()
+    write_receipt(out, settings, extra={"alias_digest": aliases.digest, "mode": mode,
+                                        "engine": "ray"}, command=mode)
     summary.seconds = time.perf_counter() - t0
     log.info("%s: %d segments on Ray (%d actors)", out, summary.segments, n_actors)
     return summary
