@@ -30,7 +30,7 @@ from repair.errors import ModelError
 from repair.text import fold_key, nfc
 
 __all__ = ["MAX_N", "PhraseCounts", "count_ngrams", "load_phrase_counts", "phrase_tokens",
-           "save_phrase_counts"]
+           "save_phrase_counts", "write_counts_card"]
 
 log = logging.getLogger(__name__)
 
@@ -144,3 +144,36 @@ def load_phrase_counts(path: str) -> PhraseCounts:
             k, _, g = line.rstrip("\n").partition("\t")
             counts[tuple(g.split(" "))] = int(k)
     return PhraseCounts(counts, head["floor"], head["words"], head["sentences"], head["source"])
+
+
+def write_counts_card(path: str | Path) -> Path:
+    """``README.md`` beside the counts: what they are, how they were made, how they are used."""
+    p = Path(path)
+    pc = load_phrase_counts.__wrapped__(str(p))
+    by_n = Counter(len(g) for g in pc.counts)
+    top = sorted(((k, " ".join(g)) for g, k in pc.counts.items() if len(g) > 1),
+                 reverse=True)[:8]
+    lines = [
+        "# Phrase counts of clean news (the alias-table check)",
+        "",
+        f"- File: `{p.name}`; made by `repair train alias-counts` from `{pc.source}` "
+        f"({pc.sentences:,} sentences, {pc.words:,} words).",
+        f"- Contents: every n-gram of 1-{MAX_N} tokens seen at least {pc.floor} times "
+        f"({len(pc.counts):,}: " + ", ".join(f"{n}-grams {by_n[n]:,}" for n in sorted(by_n))
+        + "), keyed as alias variants match text: NFC, tone placement normalised, case kept, "
+        "a hyphenated word one token (\"ra-đi-ô\"), words joined by one space.",
+        "- Use: loading an alias table refuses a context-free variant that occurs at least "
+        "`FREQUENT_COUNT` times (repair/aliases/__init__.py); the file is read once, the first "
+        "time a table has a context-free variant. How the limit (100) was chosen: the "
+        "project README, section Alias tables.",
+        "- Most frequent phrases: " + ", ".join(f"\"{g}\" {k:,}" for k, g in top) + ".",
+        "",
+    ]
+    card = p.with_name("README.md")
+    if card.exists() and not card.read_text(encoding="utf-8").startswith(lines[0]):
+        card = p.with_name(p.name + ".README.md")  # never over a README the tool did not write
+        if card.exists() and not card.read_text(encoding="utf-8").startswith(lines[0]):
+            log.warning("no card written: %s is not one of ours", card)
+            return card
+    card.write_text("\n".join(lines), encoding="utf-8")
+    return card

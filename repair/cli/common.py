@@ -12,8 +12,8 @@ from rich.table import Table
 
 __all__ = [
     "AliasOpt", "CommentOpt", "ConfigOpt", "CorpusOpt", "ForceOpt", "Inputs", "ItemArg", "Out",
-    "QueueOpt", "ReviewerOpt", "UnitOpt", "count_option", "abs_path", "console", "corpus_path",
-    "corpus_sentences", "out_path",
+    "QueueOpt", "ReviewerOpt", "UnitOpt", "abs_path", "console", "corpus_path",
+    "corpus_sentences", "count_option", "group", "out_path",
     "measure_table", "open_queue", "queue_location", "renamed", "rows_table", "settings", "stdout",
 ]
 
@@ -25,15 +25,19 @@ def stdout() -> Console:
     return Console(markup=False)
 
 
-Inputs = Annotated[
-    list[Path], typer.Argument(help=".txt articles, .jsonl or .jsonl.gz records, or folders")
-]
-Out = Annotated[Path, typer.Option("--out", "-o", help="output JSONL file")]
-AliasOpt = Annotated[
-    list[Path] | None, typer.Option("--aliases", help="extra alias table (TSV), repeatable")
-]
-UnitOpt = Annotated[str | None, typer.Option("--unit", help="document | sentence")]
-ConfigOpt = Annotated[Path | None, typer.Option("--config", help="YAML config")]
+Inputs = Annotated[list[Path], typer.Argument(
+    metavar="INPUT", help=".txt articles, .jsonl or .jsonl.gz records, or folders")]
+Out = Annotated[Path, typer.Option(
+    "--out", "-o", metavar="FILE",
+    help="output JSONL file; its settings go beside it as FILE.config.yaml")]
+AliasOpt = Annotated[list[Path] | None, typer.Option(
+    "--aliases", metavar="TSV", help="extra alias table, repeatable")]
+UnitOpt = Annotated[str | None, typer.Option(
+    "--unit", metavar="document|sentence",
+    help="split articles into sentences (document, the default) or take each record, or each "
+    "line of a .txt, as one segment (sentence)")]
+ConfigOpt = Annotated[Path | None, typer.Option(
+    "--config", metavar="YAML", help="settings file (default: configs/run.yaml)")]
 QueueOpt = Annotated[
     str, typer.Option("--queue", help="review queue: SQLite file or postgresql:// URL")
 ]
@@ -43,6 +47,11 @@ ForceOpt = Annotated[
     bool, typer.Option("--force", help="accept although the QA gate fails (recorded)")
 ]
 ItemArg = Annotated[int, typer.Argument(help="item id")]
+
+
+def group(help: str) -> typer.Typer:  # noqa: A002 (typer's own keyword)
+    """A command group: plain help (brackets in help text are text, not rich markup)."""
+    return typer.Typer(no_args_is_help=True, rich_markup_mode=None, help=help)
 
 
 def count_option(help_text: str, *decls: str) -> Any:

@@ -12,7 +12,7 @@ from repair.cli import common
 
 __all__ = ["register"]
 
-bench_app = typer.Typer(no_args_is_help=True, help="Throughput and memory benchmarks.")
+bench_app = common.group(help="Throughput and memory benchmarks.")
 
 RewriterOpt = Annotated[Path | None, typer.Option(
     "--rewriter", help="span rewriter directory (default: rewrite.model)")]

@@ -13,7 +13,7 @@ from repair.cli import common
 
 __all__ = ["register"]
 
-names_app = typer.Typer(no_args_is_help=True, help="Names no alias table knows.")
+names_app = common.group(help="Names no alias table knows.")
 
 
 @names_app.command("resolve")

@@ -10,7 +10,7 @@ from repair.cli import common
 
 __all__ = ["register"]
 
-queue_app = typer.Typer(no_args_is_help=True, help="Review queues across back ends.")
+queue_app = common.group(help="Review queues across back ends.")
 
 
 @queue_app.command("copy")

@@ -63,6 +63,9 @@ def _job(mode: str, inputs, out, aliases, unit, config, resume=False, workers=1,
                   engine=engine,
                   extra_aliases=aliases or [], resume=resume, workers=workers,
                   batch_segments=batch_segments, address=ray_address)
+    if summary.segments == 0:
+        common.console.print(f"warning: the input holds no text ({summary.documents} "
+                             "documents, 0 segments); the output is empty", soft_wrap=True)
     common.stdout().print(summary_table(summary))
 
 

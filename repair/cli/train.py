@@ -14,8 +14,8 @@ from repair.cli import common
 
 __all__ = ["register"]
 
-train_app = typer.Typer(no_args_is_help=True, help="Train the project's models.")
-models_app = typer.Typer(no_args_is_help=True, help="The model registry (models/registry.json).")
+train_app = common.group(help="Train the project's models.")
+models_app = common.group(help="The model registry (models/registry.json).")
 FinetuneConfigOpt = Annotated[Path | None, typer.Option(help="fine-tuning YAML")]
 
 
@@ -125,6 +125,36 @@ def train_lexicon(
     common.console.print(f"{len(counts)} words -> {target}")
 
 
+@train_app.command("alias-counts")
+def train_alias_counts(
+    corpus: common.CorpusOpt = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="counts file (default: models/aliases/phrase_counts.tsv.gz); its "
+        "settings go beside it as OUT.config.yaml, its card as README.md in its folder "
+        "(OUT.README.md where a README.md of someone else's is there)")] = None,
+    floor: Annotated[int, common.count_option(
+        "keep n-grams seen at least this often (the alias check's limit must not be lower)")]
+    = 50,
+) -> None:
+    """Count the phrases of clean news (1-4 words, as alias variants match them) that the
+    alias-table check judges context-free variants by."""
+    from repair.aliases import PHRASE_COUNTS
+    from repair.aliases.counts import count_ngrams, save_phrase_counts, write_counts_card
+    from repair.text.outputs import guarded_file
+
+    corpus_path = common.corpus_path(corpus)
+    with guarded_file(common.out_path(out, PHRASE_COUNTS), [corpus_path],
+                      command="train alias-counts",
+                      extra={"corpus": str(corpus_path), "floor": floor}) as target:
+        sentences = common.corpus_sentences(corpus_path)
+        counts, words = count_ngrams(sentences, floor)
+        save_phrase_counts(target, counts, floor=floor, words=words, sentences=len(sentences),
+                           source=corpus_path.name)
+        card = write_counts_card(target)
+    common.console.print(f"{len(counts)} phrases seen at least {floor} times in {words} words "
+                         f"-> {target} (card {card})")
+
+
 def _finetune_config(config: Path | None) -> Path:
     return config or ROOT / "configs" / "finetune.yaml"
 
@@ -202,13 +232,15 @@ def models_list_cmd(config: common.ConfigOpt = None) -> None:
 
     run = common.settings(config)
     rows = list_models({"detector": run.detect.model, "rewriter": run.rewrite.model})
-    table = Table(title="models (models/registry.json)")
-    for col in ("name", "kind", "default", "path", "parent", "created", "version"):
-        table.add_column(col, overflow="fold")  # paths wrap, never cut at 80 columns
+    import textwrap
+
+    # one block per model, wrapped at 80 columns: readable in any terminal
+    typer.echo("models (models/registry.json; * = used by the config)")
     for r in rows:
-        table.add_row(r["name"], r["kind"], "yes" if r["default"] else "", r["path"],
-                      r.get("parent") or "", r["created"], r.get("version", ""))
-    common.stdout().print(table)
+        typer.echo(f"{'*' if r['default'] else ' '} {r['name']} ({r['kind']})")
+        about = (f"path {r['path']}; parent {r.get('parent') or '-'}; created "
+                 f"{r['created'][:10]}; version {r.get('version') or '-'}")
+        typer.echo(textwrap.fill(about, 80, initial_indent="    ", subsequent_indent="    "))
 
 
 def register(app: typer.Typer) -> None:

@@ -169,6 +169,9 @@ def _hf(rows: Sequence[dict], out: Path) -> None:
     )
     # One shard per split: without it an empty split is saved with no data file, and
     # `load_from_disk` fails on it (IndexError) for any queue too small to fill every split.
+    from datasets.utils.logging import disable_progress_bar
+
+    disable_progress_bar()  # a command's output, not a library's progress bars
     dd.save_to_disk(str(out), num_shards={name: 1 for name in dd})
 
 

@@ -97,9 +97,24 @@ def is_own_file(out: Path, receipt: Path) -> bool:
         return False
 
 
-def is_own_folder(folder: Path) -> bool:
+def is_own_folder(folder: Path, command: str = "") -> bool:
+    """Whether ``folder`` holds the marker of ``command`` (a model folder is not ``apply``'s
+    output, and the other way round); any command's marker when ``command`` is empty."""
     marker = folder / MARKER
-    return marker.is_file() and not marker.is_symlink()
+    if not marker.is_file() or marker.is_symlink():
+        return False
+    try:
+        info = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(info, dict) and (not command or _kind_of(info.get("command")) ==
+                                       _kind_of(command))
+
+
+def _kind_of(command: object) -> str:
+    """What a folder holds, by the command that wrote it: a model, or that command's output."""
+    c = str(command)
+    return "model" if c.startswith(("train", "finetune")) and c != "finetune-demo" else c
 
 
 def mark_folder(folder: Path, command: str) -> None:

@@ -188,10 +188,10 @@ def check_output_folder(out: str | Path, *, option: str = "--out",
         if same_file(out, folder):
             raise OutputError(f"{option} is the folder of the input {src}; its files would be "
                               "overwritten. Choose another folder", out)
-    if out.is_dir() and any(out.iterdir()) and not is_own_folder(out):
+    if out.is_dir() and any(out.iterdir()) and not is_own_folder(out, command):
         raise OutputError(
-            f"{option} is a folder that repair did not write (not empty, no {MARKER} in it); "
-            "refusing to mix files into it. Choose a new or empty folder",
+            f"{option} is a folder that `repair {command}` did not write (not empty, no "
+            f"{MARKER} of it); refusing to mix files into it. Choose a new or empty folder",
             out,
         )
     _make_parent(out)
