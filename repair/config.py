@@ -6,7 +6,9 @@ holds ``configs/``); paths given on the command line are resolved against the wo
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
+import types
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +45,7 @@ _PATH_KEYS = {
     ("aliases",),
     ("detect", "calques"),
     ("detect", "model"),
+    ("detect", "name_stats"),
     ("rewrite", "model"),
     ("rewrite", "calques"),
     ("rewrite", "lexicon"),
@@ -65,6 +68,47 @@ def _resolve(value: Any, base: Path) -> Any:
     return str(p if p.is_absolute() else (base / p).resolve())
 
 
+_NAMES = {bool: "true or false", int: "a whole number", float: "a number", str: "text",
+          type(None): "null"}
+
+
+def _conforms(value: Any, hint: Any) -> bool:
+    """Whether a YAML value fits a settings field's type (unknown types are not checked)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Any:
+        return True
+    if origin in (typing.Union, types.UnionType):
+        return any(_conforms(value, a) for a in args)
+    if origin is typing.Literal:
+        return value in args
+    if hint is bool or hint is type(None):
+        return value is None if hint is type(None) else isinstance(value, bool)
+    if hint in (int, float):
+        ok = (int, float) if hint is float else (int,)
+        return isinstance(value, ok) and not isinstance(value, bool)
+    if hint is str:
+        return isinstance(value, str)
+    if origin in (tuple, list, Sequence, collections.abc.Sequence):
+        inner = args[0] if args else Any
+        return isinstance(value, (list, tuple)) and all(_conforms(v, inner) for v in value)
+    if origin in (dict, Mapping, collections.abc.Mapping):
+        return isinstance(value, Mapping)
+    return True
+
+
+def _describe(hint: Any) -> str:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_describe(a) for a in args)
+    if origin is typing.Literal:
+        return "one of " + ", ".join(map(repr, args))
+    if origin in (tuple, list, Sequence, collections.abc.Sequence):
+        return f"a list of {_describe(args[0]) if args else 'values'}"
+    if origin in (dict, Mapping, collections.abc.Mapping):
+        return "a mapping"
+    return _NAMES.get(hint, getattr(hint, "__name__", str(hint)))
+
+
 def _build(cls: type, data: Mapping[str, Any], where: str, base: Path, prefix: tuple = ()) -> Any:
     if not isinstance(data, Mapping):
         raise ConfigError(f"section '{'.'.join(prefix) or 'top'}' must be a mapping", where)
@@ -81,6 +125,9 @@ def _build(cls: type, data: Mapping[str, Any], where: str, base: Path, prefix: t
     for name, value in data.items():
         key = prefix + (name,)
         hint = hints[name]
+        if not dataclasses.is_dataclass(hint) and not _conforms(value, hint):
+            raise ConfigError(f"'{'.'.join(key)}' must be {_describe(hint)}, not {value!r}; "
+                              "fix the value in the config", where)
         if dataclasses.is_dataclass(hint):
             kwargs[name] = _build(hint, value or {}, where, base, key)
         elif key in _PATH_KEYS:
@@ -93,6 +140,8 @@ def _build(cls: type, data: Mapping[str, Any], where: str, base: Path, prefix: t
         key = prefix + (f.name,)
         if f.name not in kwargs and key in _PATH_KEYS and f.default is not dataclasses.MISSING:
             kwargs[f.name] = _resolve(f.default, base)
+        elif f.name not in kwargs and dataclasses.is_dataclass(hints[f.name]):
+            kwargs[f.name] = _build(hints[f.name], {}, where, base, key)  # every path absolute
     try:
         return cls(**kwargs)
     except (TypeError, ValueError) as exc:

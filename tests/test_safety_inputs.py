@@ -63,8 +63,8 @@ def test_corrupt_jsonl_gz_fails_with_file_name(tmp_path, capsys):
 @pytest.mark.parametrize(
     "rows, line, needle",
     [
-        ("Ông Và\tperson\tvà\n", 2, "frequent Vietnamese word"),
-        ("X Y Z\tperson\tQwzt|người\n", 2, "frequent Vietnamese word"),
+        ("Ông Và\tperson\tvà\n", 2, "in clean news"),
+        ("X Y Z\tperson\tQwzt|người\n", 2, "in clean news"),
         ("Ruan A\tperson\tRuzz\nRuan B\tperson\tRuzz\n", 3, "maps to 'Ruan B' here"),
         ("Ruan A\tperson\tRuzz\tÔng _\nRuan B\tperson\tRuzz\tÔng _\n", 3, "add a context"),
         ("Ruan A\tperson\tRuzz\tÔng _\nRuan B\tperson\tRuzz\tBà _\nRuan A\tperson\tRuzz\n", 4,

@@ -22,9 +22,11 @@ __all__ = [
     "AliasRow",
     "AliasMatch",
     "AliasTable",
-    "FREQUENT_ZIPF",
+    "FREQUENT_COUNT",
+    "PHRASE_COUNTS",
     "calque_rows",
     "check_rows",
+    "frequent_variant",
     "load_alias_tables",
     "load_calque_table",
     "canonicalize",
@@ -186,9 +188,18 @@ def _read_table(path: Path) -> list[AliasRow]:
         canonical, etype, variants = (nfc(c.strip()) for c in cols[:3])
         if not canonical:
             raise AliasTableError("empty canonical name", path, lineno)
-        vs = tuple(v.strip() for v in variants.split("|") if v.strip())
-        if not vs:
+        vs = tuple(nfc(v.strip()) for v in variants.split("|"))
+        if not variants.strip():
             raise AliasTableError("no variants listed (separate them with '|')", path, lineno)
+        if not all(vs):
+            raise AliasTableError(
+                "empty variant (two '|' in a row, or one at either end); remove the extra '|'",
+                path, lineno)
+        for v in vs:
+            if fold_key(v) == fold_key(canonical):
+                raise AliasTableError(
+                    f"variant {v!r} is the canonical name itself; it would mark the correct "
+                    "name as an artifact. Remove it from the variants", path, lineno)
         left, right = (
             _parse_context(cols[3], "context", path, lineno) if len(cols) == 4 else ((), ())
         )
@@ -196,15 +207,20 @@ def _read_table(path: Path) -> list[AliasRow]:
     return rows
 
 
-# Zipf frequency (log10 per billion words) from which a word counts as ordinary Vietnamese
-# text: 4.5 is about 30 per million words ("và" is 7.2, "hôm" 5.6, "Mao" 4.2, "Okinaw" 0).
-FREQUENT_ZIPF = 4.5
+# A context-free variant rewrites every occurrence of itself: refused when it occurs at least
+# this often, as written, in the clean news corpus (17.7M words): 100 is 5.6 per million words.
+# Measured (README "Alias tables"): every variant of a 73-variant table of transliterations and
+# foreign names occurs at most 36 times, the 1,000 most frequent multi-word dictionary phrases
+# each at least 500 times ("thành phố" 8,057).
+FREQUENT_COUNT = 100
+PHRASE_COUNTS = "models/aliases/phrase_counts.tsv.gz"  # `repair train alias-counts`
 
 
-def _zipf(word: str) -> float:
-    from wordfreq import zipf_frequency  # word frequencies that ship with the package
+def _phrase_counts(path: str | None):
+    from repair import project_path
+    from repair.aliases.counts import load_phrase_counts
 
-    return zipf_frequency(word, "vi")
+    return load_phrase_counts(str(project_path(path or PHRASE_COUNTS)))
 
 
 def _source(row: AliasRow) -> tuple[str, int | None]:
@@ -218,23 +234,40 @@ def _contexts(row: AliasRow) -> set[tuple[str, str]]:
     }
 
 
-def check_rows(rows: Sequence[AliasRow], frequent_zipf: float = FREQUENT_ZIPF) -> None:
-    """Refuse rows that would silently rewrite ordinary text: a context-free one-word variant
-    that is a frequent Vietnamese word ("và"), and a variant that two rows map to different
+def frequent_variant(row: AliasRow, variant: str, min_count: int = FREQUENT_COUNT,
+                     counts_path: str | None = None) -> str | None:
+    """Why a context-free ``variant`` would rewrite ordinary text often (None if it would
+    not): it occurs, as written, at least ``min_count`` times in the clean news corpus. A
+    capitalised variant is also counted with a small first letter: it matches that phrase
+    wherever a sentence starts with it ("Ngày hôm sau" is "ngày hôm sau" at a sentence
+    start), so the phrase's frequency is what it would rewrite there."""
+    if row.restricted:
+        return None
+    counts = _phrase_counts(counts_path)
+    forms = [variant] + ([variant[0].lower() + variant[1:]] if variant[:1].isupper() else [])
+    found = [(n, exact, form) for form in forms
+             for n, exact in [counts.count(form)] if n is not None]
+    if not found or max(found)[0] < min_count:
+        return None
+    n, exact, form = max(found)
+    how = ("" if exact else "up to ") + (f"{n} times" if form == variant
+                                          else f"{n} times as {form!r}")
+    return (f"variant {variant!r} of {row.canonical!r} occurs {how} in clean news "
+            f"({counts.per_million(n):.1f} per million words; the limit is {min_count}): "
+            "without a context it would rewrite every one of them. Add a context column "
+            "(e.g. 'Ông _' or '_ đô đốc') or remove the variant")
+
+
+def check_rows(rows: Sequence[AliasRow], min_count: int = FREQUENT_COUNT,
+               counts_path: str | None = None) -> None:
+    """Refuse rows that would silently rewrite ordinary text: a context-free variant that
+    clean news writes often ("thành phố", "và"), and a variant that two rows map to different
     canonical forms where nothing tells them apart (a context-free row, or a shared context)."""
     seen: dict[str, list[AliasRow]] = {}
     for row in rows:
         for v in row.variants:
-            if not row.restricted and len(v.split()) == 1:
-                z = _zipf(v)
-                if z >= frequent_zipf:
-                    raise AliasTableError(
-                        f"variant {v!r} of {row.canonical!r} is a frequent Vietnamese word "
-                        f"(Zipf {z:.1f}); without a context it would rewrite every occurrence "
-                        "and flag every sentence. Add a context column (e.g. 'Ông _') or "
-                        "remove the variant",
-                        *_source(row),
-                    )
+            if (why := frequent_variant(row, v, min_count, counts_path)) is not None:
+                raise AliasTableError(why, *_source(row))
             earlier = seen.setdefault(fold_key(v), [])
             for other in earlier:
                 if other.canonical == row.canonical:

@@ -36,9 +36,14 @@ class _Commands(TyperGroup):
             raise typer.Exit(exc.exit_code) from None
 
 
-app = typer.Typer(cls=_Commands, add_completion=False, no_args_is_help=True,
-                  help="Command line: thin Typer commands that load config, call one function, "
-                       "write output.")
+app = typer.Typer(cls=_Commands, add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="Find and repair machine-translation artifacts in Vietnamese news: "
+                       "calqued or pinyin names, mangled terms, calqued phrases, English "
+                       "leftovers, duplications. `repair run` scores every sentence, proposes "
+                       "repairs and queues them for review; reviewers decide (`repair review`); "
+                       "`repair apply` writes the repaired articles. An output is never "
+                       "written over an input, a link, a device or a file or folder repair did "
+                       "not write.")
 for _group in (run, evaluate, review, train, names, queue):
     _group.register(app)
 

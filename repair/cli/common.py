@@ -12,7 +12,8 @@ from rich.table import Table
 
 __all__ = [
     "AliasOpt", "CommentOpt", "ConfigOpt", "CorpusOpt", "ForceOpt", "Inputs", "ItemArg", "Out",
-    "QueueOpt", "ReviewerOpt", "UnitOpt", "abs_path", "console", "corpus_sentences",
+    "QueueOpt", "ReviewerOpt", "UnitOpt", "abs_path", "console", "corpus_path",
+    "corpus_sentences", "count_option", "group", "out_path",
     "measure_table", "open_queue", "queue_location", "renamed", "rows_table", "settings", "stdout",
 ]
 
@@ -24,15 +25,19 @@ def stdout() -> Console:
     return Console(markup=False)
 
 
-Inputs = Annotated[
-    list[Path], typer.Argument(help=".txt articles, .jsonl or .jsonl.gz records, or folders")
-]
-Out = Annotated[Path, typer.Option("--out", "-o", help="output JSONL file")]
-AliasOpt = Annotated[
-    list[Path] | None, typer.Option("--aliases", help="extra alias table (TSV), repeatable")
-]
-UnitOpt = Annotated[str | None, typer.Option("--unit", help="document | sentence")]
-ConfigOpt = Annotated[Path | None, typer.Option("--config", help="YAML config")]
+Inputs = Annotated[list[Path], typer.Argument(
+    metavar="INPUT", help=".txt articles, .jsonl or .jsonl.gz records, or folders")]
+Out = Annotated[Path, typer.Option(
+    "--out", "-o", metavar="FILE",
+    help="output JSONL file; its settings go beside it as FILE.config.yaml")]
+AliasOpt = Annotated[list[Path] | None, typer.Option(
+    "--aliases", metavar="TSV", help="extra alias table, repeatable")]
+UnitOpt = Annotated[str | None, typer.Option(
+    "--unit", metavar="document|sentence",
+    help="split articles into sentences (document, the default) or take each record, or each "
+    "line of a .txt, as one segment (sentence)")]
+ConfigOpt = Annotated[Path | None, typer.Option(
+    "--config", metavar="YAML", help="settings file (default: configs/run.yaml)")]
 QueueOpt = Annotated[
     str, typer.Option("--queue", help="review queue: SQLite file or postgresql:// URL")
 ]
@@ -42,16 +47,45 @@ ForceOpt = Annotated[
     bool, typer.Option("--force", help="accept although the QA gate fails (recorded)")
 ]
 ItemArg = Annotated[int, typer.Argument(help="item id")]
+
+
+def group(help: str) -> typer.Typer:  # noqa: A002 (typer's own keyword)
+    """A command group: plain help (brackets in help text are text, not rich markup)."""
+    return typer.Typer(no_args_is_help=True, rich_markup_mode=None, help=help)
+
+
+def count_option(help_text: str, *decls: str) -> Any:
+    """An option that counts something: 1 or more (0 and below are refused)."""
+    return typer.Option(*decls, min=1, help=help_text)
 CorpusOpt = Annotated[Path | None, typer.Option(
     help="clean corpus .jsonl.gz (default: the shared training corpus)")]
 
 
+def corpus_path(corpus: Path | None) -> Path:
+    """A corpus given on the command line (relative to the current directory), or the shared
+    training corpus."""
+    from repair import SHARED, project_path
+
+    return corpus.absolute() if corpus is not None else project_path(
+        f"{SHARED}/corpus/train.jsonl.gz")
+
+
 def corpus_sentences(corpus: Path | None) -> list[str]:
     """The sentences of ``corpus``, by default the shared training corpus."""
-    from repair import SHARED, project_path
     from repair.text import corpus_sentences as read
 
-    return read(project_path(corpus or f"{SHARED}/corpus/train.jsonl.gz"))
+    return read(corpus_path(corpus))
+
+
+def out_path(out: Path | None, default: str | None) -> Path:
+    """An output given on the command line (relative to the current directory), or the
+    config's default (relative to the project root)."""
+    from repair import project_path
+
+    if out is not None:
+        return out.absolute()
+    assert default is not None
+    return project_path(default)
 
 
 def abs_path(p: Path | None) -> str | None:

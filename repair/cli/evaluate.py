@@ -12,7 +12,7 @@ from repair.cli import common
 
 __all__ = ["register"]
 
-bench_app = typer.Typer(no_args_is_help=True, help="Throughput and memory benchmarks.")
+bench_app = common.group(help="Throughput and memory benchmarks.")
 
 RewriterOpt = Annotated[Path | None, typer.Option(
     "--rewriter", help="span rewriter directory (default: rewrite.model)")]
@@ -31,12 +31,12 @@ def eval_cmd(
     model: Annotated[Path | None, typer.Option(
         "--model", hidden=True, help="deprecated spelling of --detector")] = None,
     clean_n: Annotated[
-        int | None, typer.Option(help="held-out clean sentences for the FPR (0 = skip)")
+        int | None, typer.Option(min=0, help="held-out clean sentences for the FPR (0 = skip)")
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="list every failure")] = False,
     rewriter: RewriterOpt = None,
     synthetic: Annotated[
-        int, typer.Option(help="also score the rewriter on N held-out synthetic sentences")
+        int, typer.Option(min=0, help="also score the rewriter on N held-out synthetic sentences")
     ] = 0,
     no_default_aliases: Annotated[
         bool, typer.Option("--no-default-aliases", help="without the config's alias tables")
@@ -86,7 +86,7 @@ def eval_cmd(
 @bench_app.command("detect")
 def bench_detect_cmd(
     source: Annotated[Path | None, typer.Option(help="corpus .jsonl.gz or articles")] = None,
-    n: Annotated[int, typer.Option(help="sentences")] = 5000,
+    n: Annotated[int, common.count_option("sentences")] = 5000,
     config: common.ConfigOpt = None,
 ) -> None:
     """Sentences per second and peak memory of the whole detector on this machine."""
@@ -105,7 +105,7 @@ def bench_detect_cmd(
 def bench_segment_cmd(
     source: Annotated[Path | None, typer.Option(help="corpus .jsonl.gz or articles")] = None,
     size_mb: Annotated[float, typer.Option(help="size of the text files, MB")] = 1.0,
-    sentences: Annotated[int, typer.Option(help="sentences in the one JSONL record")] = 20_000,
+    sentences: Annotated[int, common.count_option("sentences in the one JSONL record")] = 20_000,
     stage: Annotated[str, typer.Option(help="detect (the whole job) | segment")] = "detect",
     config: common.ConfigOpt = None,
 ) -> None:
@@ -133,8 +133,8 @@ def bench_segment_cmd(
 def bench_rewrite_cmd(
     rewriter: RewriterOpt = None,
     model: OldModelOpt = None,
-    n: Annotated[int, typer.Option(help="held-out spans")] = 256,
-    threads: Annotated[int, typer.Option(help="torch CPU threads")] = 1,
+    n: Annotated[int, common.count_option("held-out spans")] = 256,
+    threads: Annotated[int, common.count_option("torch CPU threads")] = 1,
     config: common.ConfigOpt = None,
 ) -> None:
     """Spans per second of the rewriter alone at batch 1 and batched, on this machine."""
@@ -154,8 +154,8 @@ def bench_rewrite_cmd(
 def bench_run_cmd(
     rewriter: RewriterOpt = None,
     model: OldModelOpt = None,
-    mt_sentences: Annotated[int, typer.Option(help="sample-article sentences (repeated)")] = 2000,
-    clean_n: Annotated[int, typer.Option(help="clean corpus sentences")] = 5000,
+    mt_sentences: Annotated[int, common.count_option("sample-article sentences (repeated)")] = 2000,
+    clean_n: Annotated[int, common.count_option("clean corpus sentences")] = 5000,
     workers: Annotated[list[int] | None, typer.Option(help="worker counts to compare")] = None,
     ray: Annotated[bool, typer.Option("--ray", help="also the Ray engine (MT text)")] = False,
     rewriter_off: Annotated[bool, typer.Option(

@@ -13,7 +13,7 @@ from repair.cli import common
 
 __all__ = ["register"]
 
-names_app = typer.Typer(no_args_is_help=True, help="Names no alias table knows.")
+names_app = common.group(help="Names no alias table knows.")
 
 
 @names_app.command("resolve")
@@ -21,14 +21,16 @@ def names_resolve(
     src: Annotated[Path, typer.Argument(help="JSONL: id, text (the rendering), [context]")],
     out: common.Out,
     config: common.ConfigOpt = None,
-    top_k: Annotated[int | None, typer.Option(help="candidates per rendering")] = None,
+    top_k: Annotated[int | None, common.count_option("candidates per rendering")] = None,
 ) -> None:
     """Candidate Vietnamese names for pinyin renderings, best first, with their evidence."""
     from repair.names import resolve_file
+    from repair.text.outputs import guarded_file
 
     run = common.settings(config, **{"names.top_k": top_k})
-    n = resolve_file(src, out, run.names)
-    common.console.print(f"{n} renderings resolved -> {out}")
+    with guarded_file(out, [src], command="names resolve", settings=run.names) as path:
+        n = resolve_file(src, path, run.names)
+    common.console.print(f"{n} renderings resolved -> {path}")
 
 
 @names_app.command("eval")
@@ -39,7 +41,8 @@ def names_eval(
     config: common.ConfigOpt = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="list every miss")] = False,
     clean_n: Annotated[
-        int, typer.Option(help="also run the pipeline on N held-out clean sentences (eval.clean)")
+        int, typer.Option(
+            min=0, help="also run the pipeline on N held-out clean sentences (eval.clean)")
     ] = 0,
     no_default_aliases: Annotated[
         bool, typer.Option("--no-default-aliases", help="without the config's alias tables")
@@ -73,25 +76,39 @@ def names_eval(
 @names_app.command("gazetteer")
 def names_gazetteer(
     corpus: common.CorpusOpt = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="default: names.gazetteer")]
-    = None,
-    min_count: Annotated[int, typer.Option(help="keep names seen at least this often")] = 3,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="gazetteer file (default: names.gazetteer); its settings go "
+        "beside it as OUT.config.yaml")] = None,
+    stats_out: Annotated[Path | None, typer.Option(
+        "--stats-out", help="name statistics file (default: detect.name_stats without --out, "
+        "else name_stats.tsv.gz beside --out); settings beside it likewise")] = None,
+    min_count: Annotated[int, common.count_option("keep names seen at least this often")] = 3,
     config: common.ConfigOpt = None,
 ) -> None:
     """Mine the name gazetteer (names, counts, title / place context) from clean news, and
-    beside it the name statistics of the detector's name rules (name_stats.tsv.gz)."""
+    the name statistics of the detector's name rules (--stats-out)."""
     from repair import project_path
     from repair.names import mine_gazetteer, mine_name_stats
+    from repair.text.outputs import guarded_file
 
-    target = out or project_path(common.settings(config).names.gazetteer)
-    sentences = common.corpus_sentences(corpus)
-    gaz = mine_gazetteer(sentences, min_count=min_count)
-    gaz.save(target)
-    common.console.print(f"{len(gaz.names)} names, {len(gaz.syllables)} syllables -> {target}")
-    stats = mine_name_stats(sentences)
-    stats.save(target.with_name("name_stats.tsv.gz"))
-    common.console.print(f"{len(stats.words)} words, {len(stats.slots)} name slots -> "
-                         f"{target.with_name('name_stats.tsv.gz')}")
+    run = common.settings(config)
+    target = common.out_path(out, run.names.gazetteer)
+    stats_target = common.out_path(stats_out, None) if stats_out else (
+        target.with_name("name_stats.tsv.gz") if out is not None
+        else project_path(run.detect.name_stats or "models/names/name_stats.tsv.gz"))
+    corpus_path = common.corpus_path(corpus)
+    with (guarded_file(target, [corpus_path], command="names gazetteer",
+                       extra={"corpus": str(corpus_path), "min_count": min_count}) as t,
+          guarded_file(stats_target, [corpus_path, target], option="--stats-out",
+                       command="names gazetteer",
+                       extra={"corpus": str(corpus_path)}) as st):
+        sentences = common.corpus_sentences(corpus_path)
+        gaz = mine_gazetteer(sentences, min_count=min_count)
+        gaz.save(t)
+        common.console.print(f"{len(gaz.names)} names, {len(gaz.syllables)} syllables -> {t}")
+        stats = mine_name_stats(sentences)
+        stats.save(st)
+        common.console.print(f"{len(stats.words)} words, {len(stats.slots)} name slots -> {st}")
 
 
 @names_app.command("accept")
@@ -99,9 +116,9 @@ def names_accept(
     item_id: common.ItemArg,
     queue: common.QueueOpt,
     reviewer: common.ReviewerOpt,
-    span: Annotated[int | None, typer.Option(help="span index (default: first with candidates)")]
-    = None,
-    candidate: Annotated[int, typer.Option(help="candidate index, 0 = best")] = 0,
+    span: Annotated[int | None, typer.Option(
+        min=0, help="span index (default: first with candidates)")] = None,
+    candidate: Annotated[int, typer.Option(min=0, help="candidate index, 0 = best")] = 0,
     comment: common.CommentOpt = None,
     force: common.ForceOpt = False,
     config: common.ConfigOpt = None,

@@ -10,7 +10,7 @@ from repair.cli import common
 
 __all__ = ["register"]
 
-queue_app = typer.Typer(no_args_is_help=True, help="Review queues across back ends.")
+queue_app = common.group(help="Review queues across back ends.")
 
 
 @queue_app.command("copy")
@@ -32,9 +32,9 @@ def queue_copy_cmd(
 @queue_app.command("race")
 def queue_race_cmd(
     queue: common.QueueOpt,
-    reviewers: Annotated[int, typer.Option(help="reviewer processes")] = 4,
+    reviewers: Annotated[int, common.count_option("reviewer processes")] = 4,
     items: Annotated[
-        int, typer.Option(help="fill a new queue with this many items first (0: use as is)")
+        int, typer.Option(min=0, help="fill a new queue with this many items first (0: use as is)")
     ] = 0,
     think_ms: Annotated[float, typer.Option(help="pause between claim and decision")] = 0.0,
 ) -> None:

@@ -14,8 +14,8 @@ from repair.cli import common
 
 __all__ = ["register"]
 
-review_app = typer.Typer(no_args_is_help=True, help="Work through the review queue.")
-aliases_app = typer.Typer(no_args_is_help=True, help="Alias-table tools.")
+review_app = common.group(help="Work through the review queue.")
+aliases_app = common.group(help="Alias-table tools.")
 
 
 def _item_json(q, item) -> str:
@@ -46,6 +46,20 @@ def review_next(
                        category=category, threshold=threshold)
         if item is not None:
             typer.echo(_item_json(q, item))
+
+
+@review_app.command("list")
+def review_list(
+    queue: common.QueueOpt,
+    status: Annotated[list[str] | None, typer.Option(
+        metavar="STATUS", help="pending, accepted, edited, rejected (repeatable; default: all)")]
+    = None,
+    config: common.ConfigOpt = None,
+) -> None:
+    """List the queue's items: id, status, score, document and text, one a line."""
+    with common.open_queue(queue, config) as q:
+        for it in q.items(status or None):
+            typer.echo(f"{it.id}\t{it.status}\t{it.score:.3f}\t{it.doc_id}\t{it.text}")
 
 
 @review_app.command("show")
@@ -214,15 +228,25 @@ def aliases_suggest(
 ) -> None:
     """Propose alias-table rows from accepted edits, with their evidence, to confirm by hand."""
     from repair.review.alias_mining import format_suggestions, suggest_aliases
+    from repair.rewrite.dates import find_dates
 
+    def date(variant: str) -> str | None:
+        return "a date repair, not a name" if find_dates(variant) else None
+
+    left_out: list[tuple[str, str, str]] = []
     with common.open_queue(queue, config, aliases) as q:
-        text = format_suggestions(suggest_aliases(q, q.aliases))
+        text = format_suggestions(suggest_aliases(q, q.aliases, left_out, date))
+    for variant, canonical, why in left_out:
+        common.console.print(f"not suggested: {variant!r} -> {canonical!r}: {why}",
+                             soft_wrap=True)
     if out is None:
         typer.echo(text, nl=False)
     else:
-        from repair.text.outputs import check_output, write_atomic
+        from repair.text.outputs import guarded_file, write_atomic
 
-        write_atomic(check_output(out, [queue, *(aliases or [])]), text.encode("utf-8"))
+        with guarded_file(out, [queue, *(aliases or [])], command="aliases suggest",
+                          extra={"queue": queue}) as path:
+            write_atomic(path, text.encode("utf-8"))
 
 
 def register(app: typer.Typer) -> None:

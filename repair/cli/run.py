@@ -14,10 +14,10 @@ __all__ = ["register"]
 
 ResumeOpt = Annotated[bool, typer.Option(
     "--resume", help="continue a killed job from what it had committed")]
-WorkersOpt = Annotated[int, typer.Option(
-    help="worker processes (detector and rewriter batches); output order is unchanged")]
-BatchOpt = Annotated[int, typer.Option(
-    help="segments per batch of whole documents (memory grows with it, not with the input)")]
+WorkersOpt = Annotated[int, common.count_option(
+    "worker processes (detector and rewriter batches); output order is unchanged")]
+BatchOpt = Annotated[int, common.count_option(
+    "segments per batch of whole documents (memory grows with it, not with the input)")]
 EngineOpt = Annotated[str, typer.Option(
     help="local (this process and --workers) or ray (Ray Data: local instance or --ray-address)")]
 RayAddressOpt = Annotated[str | None, typer.Option(
@@ -61,6 +61,9 @@ def _job(mode: str, inputs, out, aliases, unit, config, resume=False, workers=1,
                   engine=engine,
                   extra_aliases=aliases or [], resume=resume, workers=workers,
                   batch_segments=batch_segments, address=ray_address)
+    if summary.segments == 0:
+        common.console.print(f"warning: the input holds no text ({summary.documents} "
+                             "documents, 0 segments); the output is empty", soft_wrap=True)
     common.stdout().print(summary_table(summary))
 
 

@@ -14,8 +14,8 @@ from repair.cli import common
 
 __all__ = ["register"]
 
-train_app = typer.Typer(no_args_is_help=True, help="Train the project's models.")
-models_app = typer.Typer(no_args_is_help=True, help="The model registry (models/registry.json).")
+train_app = common.group(help="Train the project's models.")
+models_app = common.group(help="The model registry (models/registry.json).")
 FinetuneConfigOpt = Annotated[Path | None, typer.Option(help="fine-tuning YAML")]
 
 
@@ -29,12 +29,14 @@ def train_detector_cmd(
 ) -> None:
     """Train the artifact detector on synthetic artifacts over the clean corpus."""
     from repair.config import load_aliases, load_section
+    from repair.text.outputs import guarded_folder
     from repair.train.detector import DetectorTrainSettings, train_and_describe
 
     st = load_section(config, "train", DetectorTrainSettings, ("corpus", "out"),
-                      {"out": str(out.resolve())} if out else None)
+                      {"out": str(out.absolute())} if out else None)
     run = common.settings(run_config)
-    metrics = train_and_describe(st, run, load_aliases(run))
+    with guarded_folder(st.out, [st.corpus], command="train detector"):
+        metrics = train_and_describe(st, run, load_aliases(run))
     common.stdout().print(common.measure_table(
         f"repair train detector -> {st.out}",
         ((k, f"{v:.4f}" if isinstance(v, float) else str(v)) for k, v in metrics.items())))
@@ -48,19 +50,30 @@ def train_rewriter_cmd(
         "--init", help="warm-start from this model directory (continues its curve)")] = None,
     export: Annotated[bool, typer.Option(
         "--export", help="only export (and calibrate) the run's last checkpoint")] = False,
-    calibrate: Annotated[int, typer.Option(
-        help="held-out dev spans to calibrate the keep margin on")] = 1500,
+    calibrate: Annotated[int, common.count_option(
+        "held-out dev spans to calibrate the keep margin on")] = 1500,
 ) -> None:
     """Train the span rewriter (resumable; Ctrl-C saves a checkpoint), calibrate its keep
     margin on held-out spans, and print its learning curve."""
-    from repair.config import load_aliases, load_section
-    from repair.rewrite.calibrate import write_calibration
-    from repair.train.rewriter import RewriterTrainSettings, export_checkpoint, train_rewriter
-    from repair.train.rewriter_io import write_card
+    from repair import project_path
+    from repair.config import load_section
+    from repair.text.outputs import guarded_folder
+    from repair.train.rewriter import RewriterTrainSettings
 
     logging.getLogger("repair").setLevel(logging.INFO)
     st = load_section(config, None, RewriterTrainSettings,
                       overrides={"init": common.abs_path(init)})
+    with guarded_folder(project_path(st.out_dir), [p for p in (init,) if p],
+                        option="out_dir", command="train rewriter"):
+        _train_rewriter(st, export, resume, calibrate)
+
+
+def _train_rewriter(st, export: bool, resume: bool, calibrate: int) -> None:
+    from repair.config import load_aliases
+    from repair.rewrite.calibrate import write_calibration
+    from repair.train.rewriter import export_checkpoint, train_rewriter
+    from repair.train.rewriter_io import write_card
+
     run = common.settings(None)
     if export:
         out, finished, curve = export_checkpoint(st), True, None
@@ -91,21 +104,55 @@ def train_rewriter_cmd(
 @train_app.command("lexicon")
 def train_lexicon(
     corpus: common.CorpusOpt = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="default: rewrite.lexicon")]
-    = None,
-    min_count: Annotated[int, typer.Option(help="keep words written at least this often")] = 3,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="lexicon file (default: rewrite.lexicon); its settings go beside "
+        "it as OUT.config.yaml")] = None,
+    min_count: Annotated[int, common.count_option("keep words written at least this often")] = 3,
     config: common.ConfigOpt = None,
 ) -> None:
     """Mine the term lexicon (Latin-letter words, counts, usual spelling) from clean news."""
-    from repair import project_path
     from repair.rewrite.lexicon import build_lexicon, write_lexicon
+    from repair.text.outputs import guarded_file
 
-    target = out or common.settings(config).rewrite.lexicon
-    if target is None:
+    default = common.settings(config).rewrite.lexicon
+    if out is None and default is None:
         raise typer.BadParameter("give --out, or set rewrite.lexicon in the config")
-    counts = build_lexicon(common.corpus_sentences(corpus), min_count=min_count)
-    write_lexicon(counts, project_path(target))
+    corpus_path = common.corpus_path(corpus)
+    with guarded_file(common.out_path(out, default), [corpus_path], command="train lexicon",
+                      extra={"corpus": str(corpus_path), "min_count": min_count}) as target:
+        counts = build_lexicon(common.corpus_sentences(corpus_path), min_count=min_count)
+        write_lexicon(counts, target)
     common.console.print(f"{len(counts)} words -> {target}")
+
+
+@train_app.command("alias-counts")
+def train_alias_counts(
+    corpus: common.CorpusOpt = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="counts file (default: models/aliases/phrase_counts.tsv.gz); its "
+        "settings go beside it as OUT.config.yaml, its card as README.md in its folder "
+        "(OUT.README.md where a README.md of someone else's is there)")] = None,
+    floor: Annotated[int, common.count_option(
+        "keep n-grams seen at least this often (the alias check's limit must not be lower)")]
+    = 50,
+) -> None:
+    """Count the phrases of clean news (1-4 words, as alias variants match them) that the
+    alias-table check judges context-free variants by."""
+    from repair.aliases import PHRASE_COUNTS
+    from repair.aliases.counts import count_ngrams, save_phrase_counts, write_counts_card
+    from repair.text.outputs import guarded_file
+
+    corpus_path = common.corpus_path(corpus)
+    with guarded_file(common.out_path(out, PHRASE_COUNTS), [corpus_path],
+                      command="train alias-counts",
+                      extra={"corpus": str(corpus_path), "floor": floor}) as target:
+        sentences = common.corpus_sentences(corpus_path)
+        counts, words = count_ngrams(sentences, floor)
+        save_phrase_counts(target, counts, floor=floor, words=words, sentences=len(sentences),
+                           source=corpus_path.name)
+        card = write_counts_card(target)
+    common.console.print(f"{len(counts)} phrases seen at least {floor} times in {words} words "
+                         f"-> {target} (card {card})")
 
 
 def _finetune_config(config: Path | None) -> Path:
@@ -126,7 +173,8 @@ def finetune_cmd(
         str, typer.Option("--queue", help="review queue with accepted edits (file or URL)")
     ],
     base: Annotated[Path, typer.Option("--base", help="rewriter model directory")],
-    out: Annotated[Path, typer.Option("--out", help="new model directory")],
+    out: Annotated[Path, typer.Option(
+        "--out", help="new model folder (new or empty; or one repair wrote before)")],
     config: FinetuneConfigOpt = None,
 ) -> None:
     """Fine-tune a rewriter on the queue's accepted and edited items; before/after figures."""
@@ -135,7 +183,8 @@ def finetune_cmd(
 
     ft = load_section(_finetune_config(config), "finetune", FinetuneSettings, ("corpus",))
     run = common.settings(None)
-    report = finetune_from_queue(queue, base, out, ft, run, load_aliases(run))
+    report = finetune_from_queue(common.queue_location(queue), base.absolute(), out.absolute(),
+                                 ft, run, load_aliases(run))
     common.stdout().print(_before_after(
         f"repair finetune -> {out} ({report.edits_train} edits, {report.steps} steps, "
         f"{report.seconds:.0f} s)", report.before, report.after))
@@ -155,7 +204,7 @@ def finetune_demo_cmd(
     out: Annotated[Path, typer.Option("--out", help="work folder (queue, model, report)")] = Path(
         "out/finetune-demo"
     ),
-    n: Annotated[int, typer.Option(help="accepted edits the simulated reviewers make")] = 100,
+    n: Annotated[int, common.count_option("accepted edits the simulated reviewers make")] = 100,
     config: FinetuneConfigOpt = None,
 ) -> None:
     """Simulate reviewers correcting a new calque, fine-tune, and measure before and after."""
@@ -167,7 +216,7 @@ def finetune_demo_cmd(
     ft = load_section(path, "finetune", FinetuneSettings, ("corpus",))
     ds = load_section(path, "demo", DemoSettings, ("corpus", "clean_corpus"), {"n_edits": n})
     run = common.settings(None)
-    report = run_demo(base.resolve(), out.resolve(), ds, ft, run, load_aliases(run))
+    report = run_demo(base.absolute(), out.absolute(), ds, ft, run, load_aliases(run))
     common.stdout().print(_before_after(
         f"fine-tuning demo: '{ds.calque}' -> '{ds.correct}', {report.n_edits} edits "
         f"({report.finetune.seconds:.0f} s of training)",
@@ -183,13 +232,15 @@ def models_list_cmd(config: common.ConfigOpt = None) -> None:
 
     run = common.settings(config)
     rows = list_models({"detector": run.detect.model, "rewriter": run.rewrite.model})
-    table = Table(title="models (models/registry.json)")
-    for col in ("name", "kind", "default", "path", "parent", "created", "version"):
-        table.add_column(col, overflow="fold")  # paths wrap, never cut at 80 columns
+    import textwrap
+
+    # one block per model, wrapped at 80 columns: readable in any terminal
+    typer.echo("models (models/registry.json; * = used by the config)")
     for r in rows:
-        table.add_row(r["name"], r["kind"], "yes" if r["default"] else "", r["path"],
-                      r.get("parent") or "", r["created"], r.get("version", ""))
-    common.stdout().print(table)
+        typer.echo(f"{'*' if r['default'] else ' '} {r['name']} ({r['kind']})")
+        about = (f"path {r['path']}; parent {r.get('parent') or '-'}; created "
+                 f"{r['created'][:10]}; version {r.get('version') or '-'}")
+        typer.echo(textwrap.fill(about, 80, initial_indent="    ", subsequent_indent="    "))
 
 
 def register(app: typer.Typer) -> None:

@@ -27,7 +27,8 @@ from repair.review import Queue
 from repair.review.memory import Memory
 from repair.rewrite import Proposal
 from repair.text import Document, Segment, read_documents, segment_documents
-from repair.text.outputs import check_output, same_file, save_settings
+from repair.text.guard import hold_output
+from repair.text.outputs import check_output, same_file, write_receipt
 
 __all__ = ["JobSetup", "JobSummary", "run_job", "set_up_job", "write_batch", "document_batches"]
 
@@ -113,10 +114,11 @@ class JobSetup:
             self.tmp.unlink()
 
     def save_settings(self, **extra: object) -> None:
-        """The resolved settings beside the output (``<out>.config.yaml``)."""
-        save_settings(self.settings, self.out.with_name(self.out.name + ".config.yaml"),
+        """The resolved settings beside the output (``<out>.config.yaml``), with the receipt
+        by which the tool recognises the output as its own."""
+        write_receipt(self.out, self.settings,
                       extra={"alias_digest": self.aliases.digest, "mode": self.summary.mode,
-                             **extra})
+                             **extra}, command=self.summary.mode)
 
 
 def set_up_job(inputs: Iterable[str | Path], out: str | Path, settings: Settings, mode: str,
@@ -128,9 +130,9 @@ def set_up_job(inputs: Iterable[str | Path], out: str | Path, settings: Settings
     if settings.queue.all and not queue_path:
         raise ConfigError("--queue-all needs a review queue: pass --queue PATH")
     inputs = list(inputs)
-    out = check_output(out, inputs, sidecars=sidecars)
     if queue_path and same_file(out, queue_path):
         raise OutputError("--out is the review queue; write the output to another file", out)
+    out = check_output(out, inputs, sidecars=sidecars)
     aliases = load_aliases(settings, extra_aliases)
     queue = Queue.from_settings(settings.queue) if queue_path else None
     # Memory of past decisions: reviewers' accepted text for sentences seen before.
@@ -157,15 +159,27 @@ def run_job(
     processes (output order unchanged). With ``resume``, a job that was killed continues from
     what it had committed (output and queue) and gives the same output as an uninterrupted run.
     """
-    if workers < 1:
-        raise ConfigError("--workers must be at least 1")
+    if workers < 1 or batch_segments < 1:
+        raise ConfigError("--workers and --batch-segments must be at least 1")
     t0 = time.perf_counter()
     job = set_up_job(inputs, out, settings, mode, extra_aliases,
                      (".partial", ".partial.progress", ".config.yaml"))
     summary = job.summary
+    try:
+        lock = hold_output(job.out, f"repair {mode}")  # one writer per output
+    except BaseException:
+        if job.queue is not None:  # the partial output is the other job's: leave it
+            job.queue.close()
+        raise
     progress = Progress(job.tmp, job_key(job.settings, job.inputs, mode, job.aliases,
                                          batch_segments))
-    done = progress.restore(summary) if resume else 0
+    try:
+        done = progress.restore(summary) if resume else 0
+    except BaseException:  # a partial output of another job: refused, and left as it is
+        if job.queue is not None:
+            job.queue.close()
+        lock.release()
+        raise
     if not resume:
         progress.clear()
     try:
@@ -191,6 +205,7 @@ def run_job(
         # the machine) leaves it, with its progress file, for --resume
         job.close()
         progress.clear()
+        lock.release()
     job.save_settings()
     summary.seconds = time.perf_counter() - t0
     log.info("%s: %d segments, %d flagged", job.out, summary.segments, summary.flagged)

@@ -24,6 +24,7 @@ from repair.config import Settings
 from repair.errors import RepairError
 from repair.jobs.local import JobSummary, document_batches, set_up_job, write_batch
 from repair.text import input_files
+from repair.text.guard import hold_output
 
 __all__ = ["run_job_ray"]
 
@@ -86,6 +87,7 @@ def run_job_ray(
     ds = ds.map_batches(_Stage, fn_constructor_args=(pickle.dumps(job.pipeline),), batch_size=1,
                         compute=ray.data.ActorPoolStrategy(size=n_actors), num_cpus=1,
                         num_gpus=gpus_per_actor, batch_format="numpy")
+    lock = hold_output(job.out, f"repair {mode} --engine ray")  # one writer per output
     try:
         with job.tmp.open("w", encoding="utf-8") as fh:
             for row in ds.iter_rows():
@@ -101,6 +103,7 @@ def run_job_ray(
         raise
     finally:
         job.close()
+        lock.release()
     job.save_settings(engine="ray")
     summary.seconds = time.perf_counter() - t0
     log.info("%s: %d segments on Ray (%d actors)", job.out, summary.segments, n_actors)

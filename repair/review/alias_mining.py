@@ -10,12 +10,15 @@ as ``#`` comment lines, for a human to confirm before the rows join a table.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from repair.aliases import HEADER, AliasTable
+from repair.aliases import HEADER, AliasRow, AliasTable, check_rows
+from repair.errors import AliasTableError
 from repair.review.diff import word_changes
 from repair.review.queue import Queue
+from repair.text import fold_key
 
 __all__ = ["AliasSuggestion", "suggest_aliases", "format_suggestions"]
 
@@ -59,9 +62,34 @@ def _guess_type(canonical: str, aliases: AliasTable) -> str:
     return "entity"
 
 
-def suggest_aliases(queue: Queue, aliases: AliasTable | None = None) -> list[AliasSuggestion]:
-    """Candidate alias rows from the queue's accepted and edited items, most evidence first."""
+def _why_not(variant: str, canonical: str, type_: str, aliases: AliasTable,
+             not_names: Callable[[str], str | None]) -> str | None:
+    """Why the row ``canonical<TAB>type<TAB>variant`` would not load (None if it would): the
+    same checks as loading a table, with the table in force."""
+    if any(c in variant or c in canonical for c in "\t|\n"):
+        return "contains a tab or '|'"
+    if fold_key(variant) == fold_key(canonical):
+        return "the variant is the canonical name"
+    if (why := not_names(variant)) is not None:
+        return why
+    row = AliasRow(canonical, type_, (variant,), source="suggestion")
+    try:
+        check_rows([*aliases.rows, row])
+    except AliasTableError as exc:
+        return str(exc).removeprefix("suggestion: ")
+    return None
+
+
+def suggest_aliases(queue: Queue, aliases: AliasTable | None = None,
+                    left_out: list[tuple[str, str, str]] | None = None,
+                    not_names: Callable[[str], str | None] = lambda v: None,
+                    ) -> list[AliasSuggestion]:
+    """Candidate alias rows from the queue's accepted and edited items, most evidence first.
+    Only rows that would load are proposed (``_why_not``), and no variant ``not_names`` gives
+    a reason for (the CLI passes the date rules: a date repair is not a name); the others are
+    appended to ``left_out`` as (variant, canonical, reason)."""
     aliases = aliases if aliases is not None else AliasTable()
+    left_out = left_out if left_out is not None else []
     found: dict[str, AliasSuggestion] = {}
     seen: dict[tuple[str, str], set[int]] = defaultdict(set)
     for it in queue.items(["accepted", "edited"]):
@@ -86,7 +114,27 @@ def suggest_aliases(queue: Queue, aliases: AliasTable | None = None) -> list[Ali
             seen[(old_s, new_s)].add(it.id)
             sug = found.setdefault(new_s, AliasSuggestion(new_s, _guess_type(new_s, aliases)))
             sug.variants.setdefault(old_s, []).append(it.id)
-    return sorted(found.values(), key=lambda s: (-s.count, s.canonical))
+    return _loadable(sorted(found.values(), key=lambda s: (-s.count, s.canonical)), aliases,
+                     left_out, not_names)
+
+
+def _loadable(suggestions: list[AliasSuggestion], aliases: AliasTable,
+              left_out: list[tuple[str, str, str]],
+              not_names: Callable[[str], str | None]) -> list[AliasSuggestion]:
+    """The suggestions whose rows load together with the table (most evidence first wins)."""
+    kept: list[AliasSuggestion] = []
+    table = AliasTable(aliases.rows)
+    for sug in suggestions:
+        for variant in sorted(sug.variants):
+            why = _why_not(variant, sug.canonical, sug.type, table, not_names)
+            if why is not None:
+                left_out.append((variant, sug.canonical, why))
+                del sug.variants[variant]
+                continue
+            table = AliasTable([*table.rows, AliasRow(sug.canonical, sug.type, (variant,))])
+        if sug.variants:
+            kept.append(sug)
+    return kept
 
 
 def format_suggestions(suggestions: list[AliasSuggestion]) -> str:

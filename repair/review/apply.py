@@ -21,7 +21,7 @@ from pathlib import Path
 from repair.errors import InputError
 from repair.review.queue import Item, Queue
 from repair.text import Document, nfc, read_documents
-from repair.text.outputs import check_output_folder, write_atomic
+from repair.text.outputs import guarded_folder, write_atomic
 from repair.text.segment import split_sentences
 
 __all__ = ["ApplySummary", "apply_decisions"]
@@ -105,7 +105,8 @@ def apply_decisions(
 ) -> ApplySummary:
     """Write every input file to ``out_dir`` (same file name) with the queue's accepted and
     edited sentences substituted."""
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir).absolute()
+    inputs = list(inputs)
     by_doc: dict[str, list[Item]] = defaultdict(list)
     for it in queue.items(["accepted", "edited"]):
         by_doc[it.doc_id].append(it)
@@ -124,7 +125,12 @@ def apply_decisions(
         names[name] = path
         if (out_dir / name).resolve() == Path(path).resolve():
             raise InputError("--out would overwrite this input; choose another folder", path)
-    check_output_folder(out_dir)
+    with guarded_folder(out_dir, inputs, command="apply"):
+        return _write_applied(docs_by_file, by_doc, out_dir)
+
+
+def _write_applied(docs_by_file: dict[str, list[Document]], by_doc: dict[str, list[Item]],
+                   out_dir: Path) -> ApplySummary:
     summary = ApplySummary()
     for path, docs in docs_by_file.items():
         stored = Path(path).read_bytes()

@@ -86,10 +86,16 @@ class Backend(ABC):
     def has_queue(self) -> bool:
         """Whether the queue's tables are there."""
 
+    @abstractmethod
+    def tables(self) -> set[str]:
+        """The names of the database's tables (its own schema on PostgreSQL)."""
+
     def migrate(self) -> None:
-        """Apply the migrations this queue has not had, in one transaction."""
+        """Apply the migrations this queue has not had, in one transaction; a database that
+        holds other tables and no queue (another program's) is refused, never added to."""
         with self.transaction():
             self._lock_schema()
+            _refuse_foreign(self.tables(), self.location)
             self.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
                 "description TEXT NOT NULL, applied_at DOUBLE PRECISION NOT NULL)"
@@ -118,6 +124,14 @@ class Backend(ABC):
         return None
 
 
+def _refuse_foreign(tables: set[str], location: str) -> None:
+    """A database that holds tables and no queue is another program's: refused."""
+    if tables and not tables & {"schema_migrations", "items"}:
+        shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+        raise QueueError(f"this database is not a review queue (it holds the tables {shown}); "
+                         "give a new file or database, or an existing queue", location)
+
+
 class SQLiteBackend(Backend):
     kind = "sqlite"
 
@@ -133,6 +147,11 @@ class SQLiteBackend(Backend):
         )
         self.db.row_factory = sqlite3.Row
         self.db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        try:  # before WAL mode changes the file: another program's database stays as it was
+            _refuse_foreign(self.tables(), self.location)
+        except (QueueError, sqlite3.DatabaseError):
+            self.db.close()
+            raise
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
 
@@ -173,6 +192,11 @@ class SQLiteBackend(Backend):
 
     def has_queue(self) -> bool:
         return bool(self.execute("SELECT 1 FROM sqlite_master WHERE name='items'"))
+
+    def tables(self) -> set[str]:
+        rows = self.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+                            "AND name NOT LIKE 'sqlite_%'")
+        return {r["name"] for r in rows}
 
     def close(self) -> None:
         self.db.close()
@@ -230,7 +254,7 @@ class PostgresBackend(Backend):
         except (psycopg.OperationalError, psycopg.errors.LockNotAvailable) as exc:
             raise QueueError(
                 f"the queue database did not answer ({str(exc).strip()}); check the item with "
-                "`repair review show` and try again",
+                "`repair review show ITEM` and try again",
                 self.location,
             ) from exc
 
@@ -269,6 +293,11 @@ class PostgresBackend(Backend):
     def has_queue(self) -> bool:
         row = self.execute("SELECT to_regclass('items') IS NOT NULL AS there")
         return bool(row[0]["there"])
+
+    def tables(self) -> set[str]:
+        rows = self.execute("SELECT table_name AS name FROM information_schema.tables "
+                            "WHERE table_schema = current_schema()")
+        return {r["name"] for r in rows}
 
     def close(self) -> None:
         self.db.close()

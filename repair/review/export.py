@@ -17,7 +17,7 @@ from pathlib import Path
 
 from repair.errors import QueueError
 from repair.review.queue import Item, Queue
-from repair.text.outputs import check_output, check_output_folder, write_atomic
+from repair.text.outputs import guarded_file, guarded_folder, write_atomic
 
 __all__ = ["FORMATS", "STATUSES", "export_queue", "reviewed_rows"]
 
@@ -169,6 +169,9 @@ def _hf(rows: Sequence[dict], out: Path) -> None:
     )
     # One shard per split: without it an empty split is saved with no data file, and
     # `load_from_disk` fails on it (IndexError) for any queue too small to fill every split.
+    from datasets.utils.logging import disable_progress_bar
+
+    disable_progress_bar()  # a command's output, not a library's progress bars
     dd.save_to_disk(str(out), num_shards={name: 1 for name in dd})
 
 
@@ -180,9 +183,9 @@ def export_queue(
         raise QueueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
     rows = reviewed_rows(queue, status)
     if fmt == "hf":
-        _hf(rows, check_output_folder(out))
+        with guarded_folder(out, command="export --format hf") as folder:
+            _hf(rows, folder)
         return len(rows)
-    out = check_output(out, [queue.path] if queue.path else [])
     if fmt == "jsonl":
         data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
     else:
@@ -191,5 +194,7 @@ def export_queue(
         buf = io.BytesIO()
         tree.write(buf, encoding="utf-8", xml_declaration=True)
         data = buf.getvalue()
-    write_atomic(out, data)
+    with guarded_file(out, [queue.path] if queue.path else [], command=f"export --format {fmt}",
+                      extra={"queue": queue.location, "status": status}) as path:
+        write_atomic(path, data)
     return len(rows)

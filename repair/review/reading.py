@@ -38,7 +38,7 @@ class QueueReader:
         rows = self._execute("SELECT * FROM items WHERE id=?", (item_id,))
         if not rows:
             raise QueueError(
-                f"no item {item_id} in this queue; list items with `repair review stats`",
+                f"no item {item_id} in this queue; list items with `repair review list`",
                 self.location,
             )
         return item_from_row(rows[0], self._decisions([item_id])[item_id])

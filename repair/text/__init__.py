@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from repair.errors import InputError
+from repair.text.checks import refuse_bad_characters
 from repair.text.segment import split_sentences
 from repair.text.words import english_zipf, is_pinyin_word
 
@@ -296,6 +297,7 @@ def _read_jsonl(path: Path) -> Iterator[Document]:
         text = obj.get("text")
         if not isinstance(text, str):
             raise InputError("record has no 'text' string field", path, lineno)
+        refuse_bad_characters(obj, path, lineno)
         rid = obj.get("id")
         rid = str(rid) if rid is not None else f"{stem}:{lineno}"
         fields = {k: v for k, v in obj.items() if k not in ("id", "text")}
@@ -307,7 +309,9 @@ def _documents(paths: Iterable[str | Path]) -> Iterator[Document]:
         if _is_jsonl(path):
             yield from _read_jsonl(path)
         elif path.suffix == ".txt":
-            yield Document(id=path.stem, text=_read_text(path), path=str(path))
+            text = _read_text(path)
+            refuse_bad_characters(text, path)
+            yield Document(id=path.stem, text=text, path=str(path))
         else:
             raise InputError("unsupported input type; use .txt, .jsonl or .jsonl.gz", path)
 
@@ -331,18 +335,31 @@ def read_documents(paths: Iterable[str | Path]) -> Iterator[Document]:
 
 def segment_documents(docs: Iterable[Document], unit: str = "document") -> Iterator[Segment]:
     """Turn documents into segments: sentences (``unit="document"``) or whole records
-    (``unit="sentence"``, keeping each record's id)."""
+    (``unit="sentence"``, keeping each record's id; a ``.txt`` article, which has no records,
+    gives one segment per non-empty line, ids ``<doc id>#<n>``)."""
     if unit not in ("document", "sentence"):
         raise ValueError(f"unit must be 'document' or 'sentence', not {unit!r}")
     for doc in docs:
-        if unit == "sentence":
+        if unit == "sentence" and doc.line is None:
+            yield from _line_segments(doc)
+        elif unit == "sentence":
             yield Segment(doc.id, doc.id, nfc(doc.text.strip()), 0, len(doc.text), 0, doc.fields)
-            continue
-        bounds = split_sentences(doc.text)
-        texts = [nfc(doc.text[a:b]) for a, b in bounds]
-        for n, (a, b) in enumerate(bounds):
-            yield Segment(f"{doc.id}#{n}", doc.id, texts[n], a, b, n, doc.fields,
-                          texts[n - 1] if n else "", texts[n + 1] if n + 1 < len(texts) else "")
+        else:
+            yield from _sentence_segments(doc)
+
+
+def _line_segments(doc: Document) -> Iterator[Segment]:
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\r\n]*\S[^\r\n]*", doc.text)]
+    for n, (a, b) in enumerate(lines):
+        yield Segment(f"{doc.id}#{n}", doc.id, nfc(doc.text[a:b].strip()), a, b, n, doc.fields)
+
+
+def _sentence_segments(doc: Document) -> Iterator[Segment]:
+    bounds = split_sentences(doc.text)
+    texts = [nfc(doc.text[a:b]) for a, b in bounds]
+    for n, (a, b) in enumerate(bounds):
+        yield Segment(f"{doc.id}#{n}", doc.id, texts[n], a, b, n, doc.fields,
+                      texts[n - 1] if n else "", texts[n + 1] if n + 1 < len(texts) else "")
 
 
 def corpus_records(path: str | Path) -> Iterator[dict]:

@@ -14,16 +14,28 @@ import gzip
 import os
 import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from repair.errors import ModelError, OutputError
+from repair.text.guard import (
+    MARKER,
+    file_digest,
+    hold_output,
+    is_own_file,
+    is_own_folder,
+    mark_folder,
+    mask_secrets,
+    read_receipt,
+)
 
 __all__ = [
     "check_output", "check_output_folder", "same_file", "write_atomic", "save_settings",
-    "settings_dict", "write_tsv_gz", "read_tsv_gz",
+    "settings_dict", "write_tsv_gz", "read_tsv_gz", "receipt_path", "write_receipt",
+    "guarded_file", "guarded_folder",
 ]
 
 _KINDS = (
@@ -81,6 +93,18 @@ def _make_parent(path: Path) -> None:
         ) from exc
 
 
+def _refuse_foreign_file(path: Path, receipt: Path, option: str, out: Path) -> None:
+    """An existing regular file at ``path`` that the tool did not write is refused."""
+    if path.exists() and not is_own_file(path, receipt):
+        what = option if path == out else str(path)
+        raise OutputError(
+            f"{what} exists and was not written by repair (no matching "
+            f"{receipt.name} beside it); refusing to replace it. Remove it or choose another "
+            "path",
+            out,
+        )
+
+
 def check_output(
     out: str | Path,
     inputs: Iterable[str | Path] = (),
@@ -88,10 +112,13 @@ def check_output(
     option: str = "--out",
     sidecars: Iterable[str] = (".partial",),
 ) -> Path:
-    """Refuse ``out`` if it is an input (or the same file under another name) or exists and is
-    not a regular file; create its folder. ``sidecars`` are suffixes of files written beside
-    it (the temporary file, a settings file), checked the same way."""
-    out = Path(out)
+    """Refuse ``out`` if it is an input (or the same file under another name), exists and is
+    not a regular file, or is an existing file the tool did not write (its receipt
+    ``OUT.config.yaml`` does not match it); create its folder. ``sidecars`` are suffixes of
+    files written beside it (the temporary file, ...), checked the same way; the receipt and
+    the lock file always are. A relative path is taken from the current directory; the
+    absolute path is returned."""
+    out = Path(out).absolute()
     kind = _kind(out)
     if kind == "a folder":
         raise OutputError(
@@ -104,7 +131,9 @@ def check_output(
             out,
         )
     files = _input_files(inputs)
-    for path in (out, *(out.with_name(out.name + s) for s in sidecars)):
+    receipt = receipt_path(out)
+    sides = dict.fromkeys((*sidecars, ".config.yaml", ".lock"))
+    for path in (out, *(out.with_name(out.name + s) for s in sides)):
         for src in files:
             if same_file(path, src):
                 raise OutputError(
@@ -113,25 +142,87 @@ def check_output(
         if path != out and (side := _kind(path)) is not None:
             raise OutputError(f"{path} exists and is {side}; remove it or choose another "
                               f"{option}", out)
+    _refuse_foreign_file(out, receipt, option, out)
+    if receipt.exists() and read_receipt(receipt) is None:
+        raise OutputError(f"{receipt} exists and was not written by repair; refusing to "
+                          f"replace it. Remove it or choose another {option}", out)
     _make_parent(out)
     return out
 
 
-def check_output_folder(out: str | Path, *, option: str = "--out") -> Path:
-    """Refuse a folder output that exists as something else; create it."""
+def receipt_path(out: str | Path) -> Path:
+    """The settings file written beside a file output (``OUT.config.yaml``)."""
     out = Path(out)
+    return out.with_name(out.name + ".config.yaml")
+
+
+def write_receipt(out: str | Path, settings: Any = None, extra: Mapping[str, Any] | None = None,
+                  *, command: str = "") -> Path:
+    """Write ``OUT.config.yaml``: the resolved settings (if any), ``extra``, and what was
+    written (SHA-256 and size), by which the tool recognises ``OUT`` as its own."""
+    out = Path(out)
+    output = {"bytes": out.stat().st_size,
+              "sha256": file_digest(out), "written_by": f"repair {command}".strip()}
+    data = dict(settings_dict(settings)) if settings is not None else {}
+    save_settings(data, receipt_path(out), extra={**(extra or {}), "output": output})
+    return receipt_path(out)
+
+
+def check_output_folder(out: str | Path, *, option: str = "--out",
+                        inputs: Iterable[str | Path] = (), command: str = "") -> Path:
+    """Refuse a folder output that is a symbolic link, exists as something else, holds an
+    input, or is a non-empty folder the tool did not write (no ``.repair-output`` marker);
+    create it and mark it as the tool's. Returns the absolute path."""
+    out = Path(out).absolute()
+    if out.is_symlink():
+        raise OutputError(f"{option} is a symbolic link; refusing to write through it. Give "
+                          "the real folder or another path", out)
     if out.exists() and not out.is_dir():
         raise OutputError(
             f"{option} must be a folder, but it exists as {_kind(out) or 'a file'}; choose "
             "another path",
             out,
         )
+    for src in map(Path, inputs):
+        folder = src if src.is_dir() else src.parent
+        if same_file(out, folder):
+            raise OutputError(f"{option} is the folder of the input {src}; its files would be "
+                              "overwritten. Choose another folder", out)
+    if out.is_dir() and any(out.iterdir()) and not is_own_folder(out, command):
+        raise OutputError(
+            f"{option} is a folder that `repair {command}` did not write (not empty, no "
+            f"{MARKER} of it); refusing to mix files into it. Choose a new or empty folder",
+            out,
+        )
     _make_parent(out)
     try:
         out.mkdir(exist_ok=True)
+        mark_folder(out, command)
     except OSError as exc:
         raise OutputError(f"cannot create the folder ({exc.strerror})", out) from exc
     return out
+
+
+@contextmanager
+def guarded_file(out: str | Path, inputs: Iterable[str | Path] = (), *, command: str,
+                 option: str = "--out", settings: Any = None,
+                 extra: Mapping[str, Any] | None = None) -> Iterator[Path]:
+    """The one way a command writes a file: ``check_output``, the exclusive lock while the
+    body writes, and the receipt ``OUT.config.yaml`` once it has."""
+    path = check_output(out, inputs, option=option)
+    with hold_output(path, f"repair {command}"):
+        yield path
+        write_receipt(path, settings, extra, command=command)
+
+
+@contextmanager
+def guarded_folder(out: str | Path, inputs: Iterable[str | Path] = (), *, command: str,
+                   option: str = "--out") -> Iterator[Path]:
+    """The one way a command writes a folder (a model, ``apply``'s articles):
+    ``check_output_folder`` and the exclusive lock while the body writes."""
+    path = check_output_folder(out, option=option, inputs=inputs, command=command)
+    with hold_output(path, f"repair {command}"):
+        yield path
 
 
 def write_atomic(target: str | Path, data: bytes, *, option: str = "--out") -> None:
@@ -193,10 +284,12 @@ def settings_dict(settings: Any) -> dict:
 
 
 def save_settings(settings: Any, path: str | Path, extra: Mapping[str, Any] | None = None) -> None:
-    """Write the resolved settings as YAML (beside every model and output)."""
+    """Write the resolved settings as YAML (beside every model and output), every URL
+    password masked."""
     data = _plain(settings)
     if extra:
-        data = {**data, **extra}
+        data = {**data, **_plain(extra)}
+    data = mask_secrets(data)
     Path(path).write_text(
         yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
     )

@@ -382,16 +382,18 @@ def finetune(
 def finetune_from_queue(queue: str | Path, base_dir: str | Path, out_dir: str | Path,
                         settings: FinetuneSettings, run_settings, aliases: AliasTable,
                         ) -> FinetuneReport:
-    """``finetune`` on the accepted and edited items of ``queue``; the new model is registered
-    (``models/registry.json``) with its parent and its before/after figures."""
+    """``finetune`` on the accepted and edited items of ``queue`` into a new folder (never a
+    user's folder); registered with its parent and before/after figures (``register_new``)."""
     from repair.review import Queue
     from repair.review.export import reviewed_rows
-    from repair.train.registry import ModelEntry, register
+    from repair.text.outputs import guarded_folder
+    from repair.train.registry import ModelEntry, register_new
 
     with Queue.from_settings(run_settings.queue, queue, aliases=aliases, must_exist=True) as q:
         rows = reviewed_rows(q, "accepted")
-    report = finetune(rows, base_dir, out_dir, settings, aliases, run_settings)
-    register(ModelEntry(name=Path(report.out_dir).name, kind="rewriter", path=report.out_dir,
-                        parent=report.parent, metrics={"before": report.before,
-                                                       "after": report.after}))
+    with guarded_folder(out_dir, [base_dir], command="finetune") as out:
+        report = finetune(rows, base_dir, out, settings, aliases, run_settings)
+    register_new(ModelEntry(name=out.name, kind="rewriter", path=report.out_dir,
+                            parent=report.parent, metrics={"before": report.before,
+                                                           "after": report.after}))
     return report

@@ -145,11 +145,17 @@ def _queue_and_review(work: Path, base: Path, sources: list[str], targets: list[
 def run_demo(base_dir: str | Path, work_dir: str | Path, ds: DemoSettings,
              settings: FinetuneSettings, run_settings, aliases: AliasTable) -> DemoReport:
     """Run the whole demonstration; the fine-tuned model is written to ``work_dir/model``."""
+    from repair.text.outputs import guarded_folder
+
+    with guarded_folder(work_dir, [base_dir], command="finetune-demo") as work:
+        return _run_demo(Path(base_dir), work, ds, settings, run_settings, aliases)
+
+
+def _run_demo(base: Path, work: Path, ds: DemoSettings, settings: FinetuneSettings,
+              run_settings, aliases: AliasTable) -> DemoReport:
     from repair.review import Queue
     from repair.review.export import reviewed_rows
 
-    base, work = Path(base_dir), Path(work_dir)
-    work.mkdir(parents=True, exist_ok=True)
     pool, held = _pattern_sentences(ds)
     corrupt = [s.replace(ds.correct, ds.calque) for s in pool]
     held_corrupt = [s.replace(ds.correct, ds.calque) for s in held]

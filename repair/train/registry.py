@@ -8,6 +8,7 @@ read from the config.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from dataclasses import asdict, dataclass, field
@@ -16,7 +17,9 @@ from pathlib import Path
 from repair import ROOT
 from repair.errors import ConfigError
 
-__all__ = ["ModelEntry", "register", "list_models", "REGISTRY"]
+__all__ = ["ModelEntry", "register", "register_new", "registry_for", "list_models", "REGISTRY"]
+
+log = logging.getLogger(__name__)
 
 REGISTRY = ROOT / "models" / "registry.json"  # VI_REPAIR_REGISTRY points elsewhere (tests)
 
@@ -35,6 +38,19 @@ class ModelEntry:
 
 def _registry() -> Path:
     return Path(os.environ.get("VI_REPAIR_REGISTRY", REGISTRY))
+
+
+def registry_for(model_dir: str | Path) -> Path | None:
+    """The registry a new model goes into: the project's for a model inside the project (or
+    ``VI_REPAIR_REGISTRY`` when set); None for a model elsewhere, which must not change the
+    tracked ``models/registry.json``."""
+    if "VI_REPAIR_REGISTRY" in os.environ:
+        return _registry()
+    try:
+        Path(model_dir).resolve().relative_to(ROOT)
+    except ValueError:
+        return None
+    return _registry()
 
 
 def _rel(path: str | Path) -> str:
@@ -72,6 +88,16 @@ def register(entry: ModelEntry, registry: Path | None = None) -> ModelEntry:
                    encoding="utf-8")
     tmp.replace(registry)
     return ModelEntry(**data)
+
+
+def register_new(entry: ModelEntry) -> ModelEntry | None:
+    """``register`` a new model where ``registry_for`` says; a model outside the project is
+    not registered (a warning says so)."""
+    registry = registry_for(entry.path)
+    if registry is None:
+        log.warning("%s is outside the project: not added to the model registry", entry.path)
+        return None
+    return register(entry, registry)
 
 
 def list_models(defaults: dict[str, str | None], registry: Path | None = None) -> list[dict]:
