@@ -11,7 +11,10 @@ import html
 import re
 from dataclasses import dataclass
 
-__all__ = ["Change", "words", "word_changes", "word_edit_distance", "hter", "diff_html"]
+from repair.review.edits import edit_cost, phrase_edits
+
+__all__ = ["Change", "words", "word_changes", "word_edit_distance", "ter_edits", "hter",
+           "diff_html"]
 
 _WORD_RE = re.compile(r"[^\W_]+(?:['’\-.][^\W_]+)*|[^\w\s]|_")
 
@@ -50,11 +53,17 @@ def word_edit_distance(a: str, b: str) -> int:
     return prev[-1]
 
 
+def ter_edits(a: str, b: str) -> int:
+    """Word edits from ``a`` to ``b`` counted over phrase edits (:mod:`repair.review.edits`),
+    TER-style: a moved block is one shift, not a deletion and an insertion."""
+    return sum(edit_cost(e) for e in phrase_edits(a, b))
+
+
 def hter(proposal: str, final: str) -> float:
-    """HTER-style effort: word edits from the proposal to the final text, per final word
-    (TER without block shifts). 0 = accepted as proposed."""
+    """HTER-style effort: word edits from the proposal to the final text (a moved block one
+    shift, as in TER), per final word. 0 = accepted as proposed."""
     n = len(words(final))
-    return round(word_edit_distance(proposal, final) / max(n, 1), 4)
+    return round(ter_edits(proposal, final) / max(n, 1), 4)
 
 
 def diff_html(a: str, b: str) -> str:

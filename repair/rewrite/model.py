@@ -25,13 +25,14 @@ from repair.rewrite.spans import SPECIAL_TOKENS
 
 __all__ = ["SpanRepair", "SpanRewriter", "load_rewriter", "model_meta", "train_config",
            "with_learned_patterns",
-           "DEFAULT_MARGIN", "DEFAULT_CONTEXT", "PATTERNS_FILE"]
+           "DEFAULT_MARGIN", "DEFAULT_CONTEXT", "PATTERNS_FILE", "LAYER_DIR"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MARGIN = 3.0  # nats; used when a model directory has no calibrated margin
 DEFAULT_CONTEXT = 6  # words of context on each side, when the training config does not say
 PATTERNS_FILE = "patterns.tsv"  # phrases a fine-tuned model learned to flag (repair.train.patterns)
+LAYER_DIR = "detector_layer"  # a fine-tuned model's learned detection layer (repair.detect.layer)
 
 
 @dataclass(frozen=True)
@@ -163,13 +164,20 @@ def load_rewriter(model_dir: str) -> SpanRewriter:
 
 def with_learned_patterns(settings):
     """``settings`` whose detector also flags the phrases the rewriter in ``rewrite.model``
-    learned from reviewers (its ``patterns.tsv``), so the directory brings detection with it."""
+    learned from reviewers (its ``patterns.tsv``), whose proposals apply the learned phrases
+    the reviewers agreed on like known calques, and whose detector uses the learned layer
+    the directory carries (``detector_layer/``), so the directory brings detection with it."""
     import dataclasses
 
     if not settings.rewrite.model:
         return settings
-    f = Path(settings.rewrite.model) / PATTERNS_FILE
-    if not f.exists() or str(f) in settings.detect.learned:
-        return settings
-    detect = dataclasses.replace(settings.detect, learned=(*settings.detect.learned, str(f)))
-    return dataclasses.replace(settings, detect=detect)
+    model = Path(settings.rewrite.model)
+    f, layer = model / PATTERNS_FILE, model / LAYER_DIR
+    detect, rewrite = settings.detect, settings.rewrite
+    if f.exists() and str(f) not in detect.learned:
+        detect = dataclasses.replace(detect, learned=(*detect.learned, str(f)))
+    if f.exists() and str(f) not in rewrite.learned:
+        rewrite = dataclasses.replace(rewrite, learned=(*rewrite.learned, str(f)))
+    if (layer / "config.json").exists() and detect.layer is None:
+        detect = dataclasses.replace(detect, layer=str(layer))
+    return dataclasses.replace(settings, detect=detect, rewrite=rewrite)

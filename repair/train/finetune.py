@@ -240,7 +240,7 @@ def _learn_patterns(base: Path, out: Path, train, settings: FinetuneSettings) ->
         write_patterns(learned, out / PATTERNS_FILE, inherited)
     log.info("learned %d phrase(s) for detection: %s", len(learned),
              ", ".join(p.phrase for p in learned[:5]))
-    return [p for p, _ in inherited] + [p.phrase for p in learned]
+    return [p for p, _, _ in inherited] + [p.phrase for p in learned]
 
 
 def _digest(rows: Sequence[dict]) -> str:
