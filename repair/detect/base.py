@@ -25,6 +25,7 @@ CATEGORIES = (
     "calque_name",
     "term",
     "name",
+    "learned",  # the learned layer over the trained detector (repair.detect.layer)
 )
 
 # Rule weights; a segment's rule score is the noisy-or of each category's strongest span.

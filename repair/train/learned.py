@@ -1,0 +1,138 @@
+"""What `repair finetune` learns for detection, and the spans it trains the rewriter on.
+
+Besides the rewriter's weights, a fine-tuned model directory carries what the reviewers
+taught the detector: the phrases they consistently replace (``patterns.tsv``,
+:mod:`repair.train.patterns`) and a learned layer over the trained detector
+(``detector_layer/``, :mod:`repair.detect.layer`) for edits whose words are not the same
+each time (a title moved before whatever name it follows). Both are written before the
+rewriter trains, so that its examples can use the spans the detector will mark at run time
+(:func:`detected_spans`): the new model is asked about those spans, not about a diff's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from repair import project_path
+from repair.aliases import AliasTable
+from repair.text import Segment, corpus_sentences
+from repair.train.patterns import changed_regions
+
+__all__ = ["learn_patterns", "learn_layer", "detected_spans", "marked_regions",
+           "runtime_settings"]
+
+log = logging.getLogger(__name__)
+
+
+def runtime_settings(out: Path, run_settings):
+    """``run_settings`` as ``repair run --rewriter OUT`` will see them: the learned phrases
+    and layer of ``out`` in force."""
+    from repair.rewrite.model import with_learned_patterns
+
+    return with_learned_patterns(dataclasses.replace(
+        run_settings, rewrite=dataclasses.replace(run_settings.rewrite, model=str(out))))
+
+
+def learn_patterns(base: Path, out: Path, machine: Sequence[str], final: Sequence[str],
+                   corpus: str) -> list[str]:
+    """Write ``patterns.tsv`` in ``out``: the parent's phrases and those the reviewers of
+    ``machine`` -> ``final`` consistently replace (see :mod:`repair.train.patterns`)."""
+    from repair.train.patterns import (
+        PATTERNS_FILE,
+        PatternSettings,
+        mine_patterns,
+        read_patterns,
+        write_patterns,
+    )
+
+    ps = PatternSettings()
+    clean = corpus_sentences(project_path(corpus), limit=ps.clean_sentences)
+    learned = mine_patterns(machine, final, clean, ps)
+    inherited = read_patterns(base / PATTERNS_FILE) if (base / PATTERNS_FILE).exists() else []
+    if learned or inherited:
+        out.mkdir(parents=True, exist_ok=True)
+        write_patterns(learned, out / PATTERNS_FILE, inherited)
+    log.info("learned %d phrase(s) for detection: %s", len(learned),
+             ", ".join(f"{p.phrase} -> {p.suggestion or '(model)'}" for p in learned[:5]))
+    return [p for p, _, _ in inherited] + [p.phrase for p in learned]
+
+
+def learn_layer(out: Path, machine: Sequence[str], final: Sequence[str], run_settings,
+                aliases: AliasTable, corpus: str, lineage: dict, layer_settings=None) -> dict:
+    """Train and save the detection layer of ``out`` from reviewed ``machine`` -> ``final``
+    texts (words inside phrase edits positive; unchanged words, the final texts and clean
+    ``corpus`` sentences negative); its figures, or {} without a trained detector or with too
+    few edits."""
+    from repair.detect.layer import LayerSettings, train_layer
+    from repair.detect.model import load_detector
+    from repair.detect.rules import RuleDetector
+    from repair.rewrite.model import LAYER_DIR
+
+    if run_settings is None or not run_settings.detect.model:
+        return {}
+    ls = layer_settings or LayerSettings()
+    detector = load_detector(run_settings.detect.model)
+    rules = RuleDetector(run_settings.detect, aliases)
+    edited = [[(a, b) for a, b, _ in changed_regions(m, f)] for m, f in
+              zip(machine, final, strict=True)]
+    correct = [f for m, f in zip(machine, final, strict=True) if f != m]
+    clean = corpus_sentences(project_path(corpus), max_words=40, limit=ls.clean_sentences)
+    layer = train_layer(machine, edited, correct, clean, detector, rules, ls,
+                        {**lineage, "detector": detector.version})
+    if layer is None:
+        return {}
+    layer.save(out / LAYER_DIR)
+    return layer.info
+
+
+def detected_spans(texts: Sequence[str], out: Path, run_settings, aliases: AliasTable,
+                   table: AliasTable) -> list[list[tuple[int, int, str]]]:
+    """Per text, the spans the model will be asked about at run time with the new model
+    directory (its learned phrases and layer in force), in the text's own offsets."""
+    from repair.detect import detect
+    from repair.rewrite.entities import protect
+    from repair.rewrite.propose import fixed_matches, model_spans
+
+    if run_settings is None:
+        return [[] for _ in texts]
+    s = runtime_settings(out, run_settings)
+    segs = [Segment(f"ft{i}", f"ft{i}", t, 0, len(t), 0) for i, t in enumerate(texts)]
+    found = []
+    for det in detect(segs, s.detect, aliases):
+        prot = protect(det.segment.text, table, fixed_matches(det.segment.text, table))
+        found.append(model_spans(det, prot) if det.flagged and prot is not None else [])
+    return found
+
+
+def marked_regions(text: str, regions: Sequence[tuple[int, int, str]],
+                   marks: Sequence[tuple[int, int, str]], category: str,
+                   ) -> list[tuple[int, int, str, str]]:
+    """The reviewer's regions of ``text`` as the detector marks them: each region grown to
+    the detector spans that overlap it, regions that fall in one span joined, with the
+    span's category (``category`` where the detector marks nothing there):
+    ``(start, end, repair, category)``."""
+    items = sorted([(a, b, 0, rep) for a, b, rep in regions]
+                   + [(a, b, 1, cat) for a, b, cat in marks
+                      if any(a < y and x < b for x, y, _ in regions)])
+    clusters: list[list[tuple[int, int, int, str]]] = []
+    for it in items:
+        if clusters and it[0] < max(x[1] for x in clusters[-1]):
+            clusters[-1].append(it)
+        else:
+            clusters.append([it])
+    out = []
+    for cl in clusters:
+        regs = sorted((a, b, rep) for a, b, k, rep in cl if k == 0)
+        if not regs:
+            continue
+        na, nb = min(x[0] for x in cl), max(x[1] for x in cl)
+        pieces, pos = [], na
+        for a, b, rep in regs:
+            pieces += [text[pos:a], rep]
+            pos = b
+        cats = [c for _, _, k, c in cl if k == 1]
+        out.append((na, nb, "".join(pieces) + text[pos:nb], cats[0] if cats else category))
+    return out
