@@ -59,7 +59,8 @@ class LayerSettings:
     rounds: int = 150
     num_leaves: int = 15
     learning_rate: float = 0.1
-    min_data_in_leaf: int = 10
+    min_data_in_leaf: int = 20
+    lambda_l2: float = 5.0
     max_clean_flag: float = 0.005  # share of held-out clean sentences the layer may flag
     min_threshold: float = 0.5
     min_positive_sentences: int = 5  # fewer reviewed edits: no layer
@@ -144,17 +145,27 @@ def layer_features(table: TokenTable, p_art: np.ndarray, rates: dict[str, float]
     return np.hstack([table.features, extra])
 
 
-def edit_rates(tables: Sequence[TokenTable], labels: Sequence[np.ndarray],
-               min_count: int) -> dict[str, float]:
-    """Lower-cased word -> share of its occurrences in reviewed machine text inside an edit
-    (words seen fewer than ``min_count`` times have none)."""
+def edit_rates(tables: Sequence[TokenTable], labels: Sequence[np.ndarray], min_count: int,
+               stats=None, min_lower_share: float = 0.2) -> dict[str, float]:
+    """Lower-cased word -> share of its occurrences in reviewed machine text inside an edit.
+    Words seen fewer than ``min_count`` times have none, and neither have names: words that
+    clean text (``stats``, the detector's counts) writes in lowercase less than
+    ``min_lower_share`` of the time, so the layer learns where a name stands, not which."""
     seen: Counter = Counter()
     inside: Counter = Counter()
     for t, y in zip(tables, labels, strict=True):
         for w, lab in zip(t.words, y, strict=True):
             seen[w.lower()] += 1
             inside[w.lower()] += int(lab)
-    return {w: round(inside[w] / (n + 1), 4) for w, n in seen.items() if n >= min_count}
+
+    def ordinary(w: str) -> bool:
+        if stats is None:
+            return True
+        total = stats.lower.get(w, 0)
+        return total > 0 and stats.unigrams.get(w, 0) >= min_lower_share * total
+
+    return {w: round(inside[w] / (n + 1), 4) for w, n in seen.items()
+            if n >= min_count and ordinary(w)}
 
 
 def _labels(table: TokenTable, ranges: Sequence[tuple[int, int]]) -> np.ndarray:
@@ -182,16 +193,20 @@ def train_layer(machine: Sequence[str], edited: Sequence[Sequence[tuple[int, int
 
     mt, mp = tables(machine)
     ys = [_labels(t, r) for t, r in zip(mt, edited, strict=True)]
-    rates = edit_rates(mt, ys, settings.min_word_count)
+    rates = edit_rates(mt, ys, settings.min_word_count, detector.stats)
     half = len(clean) // 2
     ct, cp = tables([*correct, *clean[:half]])
     X = [layer_features(t, p, rates) for t, p in zip(mt + ct, mp + cp, strict=True) if len(t.words)]
     y = [*ys, *[np.zeros(len(t.words), dtype=np.int32) for t in ct]]
     y = [v for v, t in zip(y, mt + ct, strict=True) if len(t.words)]
     Xa, ya = np.vstack(X), np.concatenate(y)
+    # a few hundred positive tokens are easily separated: without the L2 penalty and the
+    # step cap, leaf values run away and unseen clean words score 1.0
     params = {"objective": "binary", "learning_rate": settings.learning_rate,
               "num_leaves": settings.num_leaves, "min_data_in_leaf": settings.min_data_in_leaf,
-              "verbose": -1, "num_threads": 1, "seed": 0, "deterministic": True}
+              "lambda_l2": settings.lambda_l2, "max_delta_step": 1.0,
+              "min_sum_hessian_in_leaf": 1.0, "verbose": -1, "num_threads": 1, "seed": 0,
+              "deterministic": True}
     booster = lightgbm.train(params, lightgbm.Dataset(Xa, ya, feature_name=LAYER_FEATURES),
                              num_boost_round=settings.rounds)
     layer = DetectorLayer(booster, rates, settings.min_threshold)
