@@ -27,7 +27,7 @@ from repair import SHARED, project_path
 from repair.aliases import AliasTable
 from repair.errors import ConfigError, InputError, ModelError
 from repair.text import corpus_sentences
-from repair.train.learned import marked_regions
+from repair.train.learned import marked_regions, widened
 from repair.train.patterns import changed_regions
 from repair.train.rewriter_data import SpanExample
 
@@ -57,6 +57,7 @@ class FinetuneSettings:
     calibrate_spans: int = 600  # dev spans for the new model's keep margin (0 = parent's)
     patterns: bool = True  # learn phrases reviewers always replace (patterns.tsv, detection)
     layer: bool = True  # learn a detection layer from the reviewed sentences (detector_layer/)
+    suggestions: bool = True  # agreed replacements of learned phrases applied like calques
 
 
 @dataclass
@@ -116,23 +117,6 @@ def _to_placeholders(final: str, prot) -> str | None:
     return "".join(out) + final[pos:]
 
 
-def _widened(text: str, a: int, b: int, rep: str, regions, rng: random.Random):
-    """The region grown by 1-2 unchanged words on one or both sides, and its repair: the
-    detector's span rarely matches the reviewer's change word for word."""
-    words = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
-    left = [w for w in words if w[1] <= a and not any(x < w[1] and w[0] < y
-                                                        for x, y, _ in regions)]
-    right = [w for w in words if w[0] >= b and not any(x < w[1] and w[0] < y
-                                                         for x, y, _ in regions)]
-    kl, kr = rng.choice(((1, 0), (0, 1), (1, 1), (2, 0), (0, 2)))
-    na = left[-kl][0] if kl and len(left) >= kl and left[-kl][0] < a else a
-    nb = right[kr - 1][1] if kr and len(right) >= kr else b
-    if (na, nb) == (a, b) or any(x < a and na < y for x, y, _ in regions) \
-            or any(x >= b and x < nb for x, y, _ in regions):
-        return None
-    return na, nb, text[na:a] + rep + text[b:nb]
-
-
 def edit_examples(machine: Sequence[str], final: Sequence[str], categories: Sequence[str],
                   table: AliasTable, context_words: int, keep_per_sentence: int = 1,
                   seed: int = 0, widen: int = 1,
@@ -163,7 +147,7 @@ def edit_examples(machine: Sequence[str], final: Sequence[str], categories: Sequ
         regions = [(a, b, rep) for a, b, rep, _ in spans]
         for a0, b0, rep0, span_cat in spans:
             region = (a0, b0, rep0)
-            variants = [region] + [_widened(text, *region, regions, rng) for _ in range(widen)]
+            variants = [region] + [widened(text, *region, regions, rng) for _ in range(widen)]
             for a, b, rep in filter(None, dict.fromkeys(variants)):
                 w = make_window(text, a, b, span_cat, context_words)
                 local = {p: f"<ent{i}>" for i, p in enumerate(w.placeholders)}
@@ -335,7 +319,7 @@ def finetune(
     # detection first (phrases, then the layer), so the rewriter trains on the spans the
     # detector will mark with them at run time (repair.train.learned)
     patterns = (learn_patterns(base, out, train["machine_text"], train["final_text"],
-                               settings.corpus) if settings.patterns else [])
+                               settings.corpus, settings.suggestions) if settings.patterns else [])
     layer = (learn_layer(out, train["machine_text"], train["final_text"], run_settings, aliases,
                          settings.corpus, {"parent": str(base), "queue_digest": digest})
              if settings.layer else {})

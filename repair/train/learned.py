@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import random
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,10 +23,11 @@ from repair.aliases import AliasTable
 from repair.text import Segment, corpus_sentences
 from repair.train.patterns import changed_regions
 
-__all__ = ["learn_patterns", "learn_layer", "detected_spans", "marked_regions",
+__all__ = ["learn_patterns", "learn_layer", "detected_spans", "marked_regions", "widened",
            "runtime_settings"]
 
 log = logging.getLogger(__name__)
+_TOKEN = re.compile(r"\S+")
 
 
 def runtime_settings(out: Path, run_settings):
@@ -37,7 +40,7 @@ def runtime_settings(out: Path, run_settings):
 
 
 def learn_patterns(base: Path, out: Path, machine: Sequence[str], final: Sequence[str],
-                   corpus: str) -> list[str]:
+                   corpus: str, suggestions: bool = True) -> list[str]:
     """Write ``patterns.tsv`` in ``out``: the parent's phrases and those the reviewers of
     ``machine`` -> ``final`` consistently replace (see :mod:`repair.train.patterns`)."""
     from repair.train.patterns import (
@@ -48,7 +51,7 @@ def learn_patterns(base: Path, out: Path, machine: Sequence[str], final: Sequenc
         write_patterns,
     )
 
-    ps = PatternSettings()
+    ps = PatternSettings() if suggestions else PatternSettings(min_suggest=10**9)
     clean = corpus_sentences(project_path(corpus), limit=ps.clean_sentences)
     learned = mine_patterns(machine, final, clean, ps)
     inherited = read_patterns(base / PATTERNS_FILE) if (base / PATTERNS_FILE).exists() else []
@@ -136,3 +139,20 @@ def marked_regions(text: str, regions: Sequence[tuple[int, int, str]],
         cats = [c for _, _, k, c in cl if k == 1]
         out.append((na, nb, "".join(pieces) + text[pos:nb], cats[0] if cats else category))
     return out
+
+
+def widened(text: str, a: int, b: int, rep: str, regions, rng: random.Random):
+    """The region grown by 1-2 unchanged words on one or both sides, and its repair: the
+    detector's span rarely matches the reviewer's change word for word."""
+    words = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    left = [w for w in words if w[1] <= a and not any(x < w[1] and w[0] < y
+                                                        for x, y, _ in regions)]
+    right = [w for w in words if w[0] >= b and not any(x < w[1] and w[0] < y
+                                                         for x, y, _ in regions)]
+    kl, kr = rng.choice(((1, 0), (0, 1), (1, 1), (2, 0), (0, 2)))
+    na = left[-kl][0] if kl and len(left) >= kl and left[-kl][0] < a else a
+    nb = right[kr - 1][1] if kr and len(right) >= kr else b
+    if (na, nb) == (a, b) or any(x < a and na < y for x, y, _ in regions) \
+            or any(x >= b and x < nb for x, y, _ in regions):
+        return None
+    return na, nb, text[na:a] + rep + text[b:nb]
