@@ -142,3 +142,20 @@ def test_learned_suggestions_need_agreeing_reviewers(tmp_path):
     f = write_patterns([p, q], tmp_path / "patterns.tsv")
     assert read_patterns(f)[0][:2] == ("Ngoại vụ Mỹ quốc", "Bộ Ngoại giao Mỹ")
     assert "10 of 10 reviewed sentences, 10 times by" in f.read_text(encoding="utf-8")
+
+
+def test_name_slots_swap_the_name_an_edit_carries_over(settings):
+    from repair.detect.model import load_detector
+    from repair.train.learned import name_slot_examples, name_test
+    from repair.train.rewriter_data import SpanExample
+
+    is_name = name_test(load_detector(settings.detect.model).stats)
+    assert is_name("Trump") and not is_name("Tổng") and not is_name("thống")
+    e = SpanExample("<c_unk> hôm qua <sp> Donald Trump Tổng thống </sp> nói",
+                    "Tổng thống Donald Trump", "edit", "repair")
+    (x,) = name_slot_examples([e], ["Hôm nay ông Emmanuel Macron đến."], is_name, 1)
+    assert (x.source, x.target) == ("<c_unk> hôm qua <sp> Emmanuel Macron Tổng thống </sp> nói",
+                                    "Tổng thống Emmanuel Macron")
+    # a fix that carries no name over gives no copies
+    e2 = SpanExample("<c_unk> <sp> điện não </sp> mới", "máy tính", "edit", "repair")
+    assert name_slot_examples([e2], ["Hôm nay ông Emmanuel Macron đến."], is_name, 1) == []

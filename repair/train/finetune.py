@@ -58,6 +58,7 @@ class FinetuneSettings:
     patterns: bool = True  # learn phrases reviewers always replace (patterns.tsv, detection)
     layer: bool = True  # learn a detection layer from the reviewed sentences (detector_layer/)
     suggestions: bool = True  # agreed replacements of learned phrases applied like calques
+    name_slots: int = 2  # copies of each edit carrying a name over, with other corpus names
 
 
 @dataclass
@@ -333,6 +334,13 @@ def finetune(
                              marked)
 
     repairs, keeps = examples(train)
+    if settings.name_slots and run_settings is not None and run_settings.detect.model:
+        from repair.detect.model import load_detector
+        from repair.train.learned import name_slot_examples, name_test
+
+        names_from = corpus_sentences(project_path(settings.corpus), limit=5000)
+        repairs += name_slot_examples(repairs, names_from, name_test(load_detector(
+            run_settings.detect.model).stats), settings.name_slots, settings.seed)
     edits = repairs + keeps
     replay = _replay(base, max(1, round(len(edits) * settings.replay_per_edit))
                      * settings.epochs, settings)

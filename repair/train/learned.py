@@ -15,7 +15,7 @@ import dataclasses
 import logging
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from repair import project_path
@@ -24,7 +24,7 @@ from repair.text import Segment, corpus_sentences
 from repair.train.patterns import changed_regions
 
 __all__ = ["learn_patterns", "learn_layer", "detected_spans", "marked_regions", "widened",
-           "runtime_settings"]
+           "runtime_settings", "name_test", "name_slot_examples"]
 
 log = logging.getLogger(__name__)
 _TOKEN = re.compile(r"\S+")
@@ -156,3 +156,50 @@ def widened(text: str, a: int, b: int, rep: str, regions, rng: random.Random):
             or any(x >= b and x < nb for x, y, _ in regions):
         return None
     return na, nb, text[na:a] + rep + text[b:nb]
+
+
+def name_test(stats) -> Callable[[str], bool]:
+    """Whether a token is a name word: capitalised, and written in lowercase in clean text
+    (the detector's counts ``stats``) less than a fifth of the time ("Trump" is, "Tổng"
+    is not: "tổng" is an ordinary word)."""
+    def is_name(w: str) -> bool:
+        if not w[:1].isupper() or not w.isalpha():
+            return False
+        low = w.lower()
+        return stats.unigrams.get(low, 0) < 0.2 * max(stats.lower.get(low, 0), 1)
+    return is_name
+
+
+def _name_runs(words: Sequence[str], is_name: Callable[[str], bool]) -> list[str]:
+    runs, cur = [], []
+    for w in [*words, ""]:
+        if w and is_name(w):
+            cur.append(w)
+        elif cur:
+            runs.append(" ".join(cur))
+            cur = []
+    return runs
+
+
+def name_slot_examples(examples: Sequence, sentences: Sequence[str], is_name: Callable[[str], bool],
+                       per_example: int, seed: int = 0) -> list:
+    """More repair examples where a name the edit carries over unchanged (in the marked span
+    and in the repair: the name a title moves around) is swapped for names from clean
+    ``sentences``: the model learns the construction, not the names reviewers happened to
+    see (as LaserTagger and Felix learn edit operations, not strings)."""
+    from repair.rewrite.spans import marked_span
+
+    rng = random.Random(seed)
+    pool = sorted({r for s in sentences for r in _name_runs(s.split()[1:], is_name)
+                   if len(r.split()) <= 3})
+    out = []
+    for e in examples if pool else ():
+        runs = [r for r in _name_runs(marked_span(e.source).split(), is_name) if r in e.target]
+        if not runs:
+            continue
+        slot = max(runs, key=len)
+        for _ in range(per_example):
+            name = rng.choice(pool)
+            out.append(dataclasses.replace(e, source=e.source.replace(slot, name),
+                                           target=e.target.replace(slot, name)))
+    return out
