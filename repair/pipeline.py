@@ -19,7 +19,7 @@ from repair.detect import Detection, DetectSettings, detect
 from repair.detect.candidates import attach_candidates
 from repair.names import NamesSettings, load_resolver
 from repair.rewrite import Proposal, RewriteSettings, propose
-from repair.rewrite.model import PATTERNS_FILE
+from repair.rewrite.model import LAYER_DIR, PATTERNS_FILE
 from repair.rewrite.recall import Recall
 from repair.text import Segment
 
@@ -37,15 +37,23 @@ class PipelineSettings:
 
 def _with_learned_patterns(settings: PipelineSettings) -> PipelineSettings:
     """``settings`` whose detector also flags the phrases the rewriter in ``rewrite.model``
-    learned from reviewers (its ``patterns.tsv``), so the directory brings detection with it."""
+    learned from reviewers (its ``patterns.tsv``), whose proposals apply the learned phrases the
+    reviewers agreed on like known calques, and whose detector uses the learned layer the
+    directory carries (``detector_layer/``): the directory brings detection with it."""
     if not settings.rewrite.model:
         return settings
-    f = Path(settings.rewrite.model) / PATTERNS_FILE
-    if not f.exists() or str(f) in settings.detect.learned:
-        return settings
-    detect_settings = dataclasses.replace(settings.detect,
-                                          learned=(*settings.detect.learned, str(f)))
-    return dataclasses.replace(settings, detect=detect_settings)
+    model = Path(settings.rewrite.model)
+    f, layer = model / PATTERNS_FILE, model / LAYER_DIR
+    detect_settings, rewrite_settings = settings.detect, settings.rewrite
+    if f.exists() and str(f) not in detect_settings.learned:
+        detect_settings = dataclasses.replace(detect_settings,
+                                              learned=(*detect_settings.learned, str(f)))
+    if f.exists() and str(f) not in rewrite_settings.learned:
+        rewrite_settings = dataclasses.replace(rewrite_settings,
+                                               learned=(*rewrite_settings.learned, str(f)))
+    if (layer / "config.json").exists() and detect_settings.layer is None:
+        detect_settings = dataclasses.replace(detect_settings, layer=str(layer))
+    return dataclasses.replace(settings, detect=detect_settings, rewrite=rewrite_settings)
 
 
 class Pipeline:

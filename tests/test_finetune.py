@@ -77,7 +77,7 @@ def test_whole_loop_on_a_tiny_model(tmp_path, tiny_rewriter, settings, aliases,
     ds = DemoSettings(n_edits=6, n_heldout=3, n_clean=3, corpus=corpus,
                       clean_corpus=str(SHARED / "corpus" / "dev.jsonl.gz"))
     ft = FinetuneSettings(epochs=2, batch_size=4, replay_sentences=40, corpus=corpus,
-                          threads=1, calibrate_spans=20)
+                          threads=1, calibrate_spans=20, name_slots=0)
     rep = run_demo(tiny_rewriter, tmp_path / "demo", ds, ft, settings, aliases)
     assert rep.queued == 6 and rep.finetune.edits_train == 6
     # each edit gives its span, a widened copy and a keep span; twice as many replay examples

@@ -119,5 +119,43 @@ def test_patterns_are_the_fewest_words_that_are_rare_in_clean_text():
     (p,) = mine_patterns(machine, final, clean, PatternSettings(max_per_million=0.0))
     # "quốc gia" is ordinary Vietnamese; one word more is rare: learned, replaced in every
     # reviewed sentence that has it (counted once per sentence)
-    assert (p.phrase, p.replacement, p.replaced, p.seen) == ("tịch quốc gia", "nước", 4, 4)
+    assert (p.phrase, p.replacement, p.replaced, p.seen) == ("tịch quốc gia", "tịch nước", 4, 4)
+    # five edits (one sentence has two), all the same: the reviewers agree, a suggestion
+    assert (p.agreed, p.suggestion) == (5, "tịch nước")
     assert mine_patterns(machine[:2], final[:2], clean, PatternSettings(max_per_million=0.0)) == []
+
+
+def test_learned_suggestions_need_agreeing_reviewers(tmp_path):
+    from repair.train.patterns import PatternSettings, mine_patterns, read_patterns, write_patterns
+
+    machine = [f"Hôm {i} Ngoại vụ Mỹ quốc cho biết." for i in range(10)]
+    agree = [m.replace("Ngoại vụ Mỹ quốc", "Bộ Ngoại giao Mỹ") for m in machine]
+    ps = PatternSettings(max_per_million=0.0)
+    (p,) = mine_patterns(machine, agree, ["Bộ Ngoại giao Mỹ cho biết."], ps)
+    # a phrase rewrite that keeps one of its words is one edit: phrase and fix whole
+    assert (p.phrase, p.replacement, p.suggestion) == ("Ngoại vụ Mỹ quốc", "Bộ Ngoại giao Mỹ",
+                                                        "Bộ Ngoại giao Mỹ")
+    # 7 of 10 write one fix, 3 another: no agreement, the model decides
+    split = agree[:7] + [m.replace("Ngoại vụ Mỹ quốc", "Bộ Ngoại giao Hoa Kỳ") for m in machine[7:]]
+    (q,) = mine_patterns(machine, split, [], ps)
+    assert (q.phrase, q.suggestion, q.agreed, q.replaced) == ("Ngoại vụ Mỹ quốc", "", 7, 10)
+    f = write_patterns([p, q], tmp_path / "patterns.tsv")
+    assert read_patterns(f)[0][:2] == ("Ngoại vụ Mỹ quốc", "Bộ Ngoại giao Mỹ")
+    assert "10 of 10 reviewed sentences, 10 times by" in f.read_text(encoding="utf-8")
+
+
+def test_name_slots_swap_the_name_an_edit_carries_over(settings):
+    from repair.detect.model import load_detector
+    from repair.train.learned import name_slot_examples, name_test
+    from repair.train.rewriter_data import SpanExample
+
+    is_name = name_test(load_detector(settings.detect.model).stats)
+    assert is_name("Trump") and not is_name("Tổng") and not is_name("thống")
+    e = SpanExample("<c_unk> hôm qua <sp> Donald Trump Tổng thống </sp> nói",
+                    "Tổng thống Donald Trump", "edit", "repair")
+    (x,) = name_slot_examples([e], ["Hôm nay ông Emmanuel Macron đến."], is_name, 1)
+    assert (x.source, x.target) == ("<c_unk> hôm qua <sp> Emmanuel Macron Tổng thống </sp> nói",
+                                    "Tổng thống Emmanuel Macron")
+    # a fix that carries no name over gives no copies
+    e2 = SpanExample("<c_unk> <sp> điện não </sp> mới", "máy tính", "edit", "repair")
+    assert name_slot_examples([e2], ["Hôm nay ông Emmanuel Macron đến."], is_name, 1) == []

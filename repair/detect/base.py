@@ -26,6 +26,7 @@ CATEGORIES = (
     "calque_name",
     "term",
     "name",
+    "learned",  # the learned layer over the trained detector (repair.detect.layer)
 )
 # Categories of a span that may be a wrongly written name (the model calls "Duboji" pinyin or
 # calque_name): the resolver proposes name candidates for them.
@@ -52,6 +53,9 @@ class DetectSettings:
     threshold: float | None = None
     calques: str = "configs/calques.tsv"
     learned: tuple[str, ...] = ()  # more phrase lists (a fine-tuned model's patterns.tsv)
+    # a learned layer over the trained detector (a fine-tuned model's detector_layer/,
+    # repair.detect.layer): tokens it marks are flagged as "learned" spans
+    layer: str | None = None
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     model: str | None = None  # trained detector directory; None = rules only
     span_threshold: float = 0.5  # token probability above which the model marks a span

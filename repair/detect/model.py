@@ -110,6 +110,11 @@ class TrainedDetector:
     def _detect_batch(
         self, segs: list[Segment], rules: RuleDetector, settings: DetectSettings, threshold: float
     ) -> Iterator[Detection]:
+        layer = None
+        if settings.layer:
+            from repair.detect.layer import load_layer
+
+            layer = load_layer(str(settings.layer))
         all_rule_spans = [rules.spans(s.text) for s in segs]
         tables = [
             featurize(s.text, self.stats, rules, rs)
@@ -130,8 +135,13 @@ class TrainedDetector:
             for s in rule_spans:
                 if s.weight >= 0.5:  # weak rule hints (a foreign name) explain nothing alone
                     merged.setdefault((s.start, s.end, s.category), s)
+            flagged = score >= threshold
+            if layer is not None:  # what reviewers taught (repair.detect.layer) flags too
+                for s in layer.spans(seg.text, table, layer.token_probs(table, p_art)):
+                    merged.setdefault((s.start, s.end, s.category), s)
+                    score, flagged = max(score, s.weight), True
             spans = sorted(merged.values(), key=lambda s: (s.start, -s.end))
-            yield Detection(seg, score, score >= threshold, tuple(spans))
+            yield Detection(seg, score, flagged, tuple(spans))
 
 
 def _clear_verified_names(

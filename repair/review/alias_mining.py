@@ -1,6 +1,7 @@
 """Alias mining: propose new alias-table rows from reviewers' accepted edits.
 
-Where a reviewer replaced a short stretch containing a name by another ("Ruan Chunfu" ->
+Where a reviewer replaced a short stretch (one phrase edit, :mod:`repair.review.edits`: a
+moved block is a reordering, never a variant) containing a name by another ("Ruan Chunfu" ->
 "Nguyễn Xuân Phúc"), the old stretch is a candidate variant of the new one, unless the alias
 table already maps it there. Candidates are grouped by canonical form with their evidence
 (item ids and counts) and written in the alias TSV format of ``repair.aliases``, the evidence
@@ -16,7 +17,8 @@ from pathlib import Path
 
 from repair.aliases import HEADER, AliasRow, AliasTable, check_rows
 from repair.errors import AliasTableError
-from repair.review.diff import word_changes
+from repair.metrics import words
+from repair.review.edits import phrase_edits
 from repair.review.queue import Queue
 from repair.text import fold_key
 
@@ -96,10 +98,12 @@ def suggest_aliases(queue: Queue, aliases: AliasTable | None = None,
         final = it.final_text
         if final is None or final == it.text:
             continue
-        for ch in word_changes(it.text, final):
-            if ch.op != "replace":
+        # one correction = one edit, moves apart; names are contiguous, so two names fixed
+        # two words apart ("Ruan Chunfu gặp ông Ruan Fuzhong") stay two edits (no gap merge)
+        for ch in phrase_edits(it.text, final, max_gap=0):
+            if ch.kind != "replace":
                 continue
-            old, new = _trim(ch.old), _trim(ch.new)
+            old, new = _trim(tuple(words(ch.old))), _trim(tuple(words(ch.new)))
             if not old or not new or len(old) > MAX_WORDS or len(new) > MAX_WORDS:
                 continue
             old_s, new_s = _surface(old), _surface(new)

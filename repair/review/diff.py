@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass
 
 from repair.metrics import WORD_RE, words
+from repair.review.edits import edit_cost, phrase_edits
 
-__all__ = ["Change", "word_changes", "diff_html"]
+__all__ = ["Change", "word_changes", "ter_edits", "hter", "diff_html"]
 
 @dataclass(frozen=True)
 class Change:
@@ -30,6 +31,19 @@ def word_changes(a: str, b: str) -> list[Change]:
         Change(op, tuple(wa[i1:i2]), tuple(wb[j1:j2]))
         for op, i1, i2, j1, j2 in sm.get_opcodes()
     ]
+
+
+def ter_edits(a: str, b: str) -> int:
+    """Word edits from ``a`` to ``b`` counted over phrase edits (:mod:`repair.review.edits`),
+    TER-style: a moved block is one shift, not a deletion and an insertion."""
+    return sum(edit_cost(e) for e in phrase_edits(a, b))
+
+
+def hter(proposal: str, final: str) -> float:
+    """HTER-style effort: word edits from the proposal to the final text (a moved block one
+    shift, as in TER), per final word. 0 = accepted as proposed."""
+    n = len(words(final))
+    return round(ter_edits(proposal, final) / max(n, 1), 4)
 
 
 def diff_html(a: str, b: str) -> str:

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from repair.review.edits import phrase_edits
 from repair.review.queue import Queue
 from repair.text import fold_key, nfc
 
@@ -59,8 +60,11 @@ def _edits(a: str, b: str) -> list[tuple[int, int, str]]:
 
 def _merge(base: str, mine: str, theirs: str) -> str | None:
     """Replay base->mine changes onto theirs, when they touch other stretches than
-    base->theirs; None when they overlap (or are closer than one character)."""
-    a, b = _edits(base, mine), _edits(base, theirs)
+    base->theirs; None when they overlap (or are closer than one character). The reviewer's
+    changes are phrase edits (:mod:`repair.review.edits`): one correction replays whole or
+    not at all, a moved block included."""
+    a = [(e.outer_start, e.outer_end, e.outer_new) for e in phrase_edits(base, mine)]
+    b = _edits(base, theirs)
     for i1, i2, _ in a:
         for j1, j2, _ in b:
             if i1 <= j2 and j1 <= i2:  # overlapping or adjacent

@@ -6,7 +6,7 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from repair.metrics import hter, word_edit_distance
+from repair.review.diff import hter, ter_edits
 from repair.review.queue import STATUS_OF, Queue, effective
 
 __all__ = ["ItemEffort", "ReviewerEffort", "QueueStats", "queue_stats"]
@@ -19,7 +19,7 @@ class ItemEffort:
     reviewer: str
     action: str
     seconds: float | None  # from claim to decision; None when decided without a claim
-    word_edits: int  # proposal -> final text
+    word_edits: int  # proposal -> final text (a moved block: one shift)
     hter: float
     forced: bool
 
@@ -98,7 +98,7 @@ def queue_stats(queue: Queue) -> QueueStats:
             continue
         d = live[-1]
         final = d.final_text if d.final_text is not None else it.proposal
-        edits = word_edit_distance(it.proposal, final) if d.action == "edit" else 0
+        edits = ter_edits(it.proposal, final) if d.action == "edit" else 0
         h = hter(it.proposal, final) if d.action == "edit" else 0.0
         efforts.append(
             ItemEffort(it.id, it.doc_id, d.reviewer, d.action, d.seconds, edits, h, d.forced)

@@ -27,6 +27,9 @@ SOURCES = ("unchanged", "alias", "calque", "rule", "lexicon", "model", "fallback
 class RewriteSettings:
     model: str | None = None  # span rewriter directory; None = deterministic proposals only
     calques: str | None = "configs/calques.tsv"  # known calques proposed like alias rows
+    # phrase lists learned from reviewers (a fine-tuned model's patterns.tsv): rows with a
+    # suggestion are proposed like known calques, their counts as evidence
+    learned: tuple[str, ...] = ()
     dates: bool = True  # English dates take their Vietnamese form ("June 5" -> "ngày 5/6")
     lexicon: str | None = None  # term lexicon: rare words in flagged spans get their usual form
     max_edit_ratio: float = 0.5  # proposals that change more are marked low-confidence

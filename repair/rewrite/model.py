@@ -24,13 +24,14 @@ from repair.errors import ModelError
 from repair.rewrite.spans import SPECIAL_TOKENS
 
 __all__ = ["SpanRepair", "SpanRewriter", "load_rewriter", "model_meta", "train_config",
-           "DEFAULT_MARGIN", "DEFAULT_CONTEXT", "PATTERNS_FILE"]
+           "DEFAULT_MARGIN", "DEFAULT_CONTEXT", "PATTERNS_FILE", "LAYER_DIR"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MARGIN = 3.0  # nats; used when a model directory has no calibrated margin
 DEFAULT_CONTEXT = 6  # words of context on each side, when the training config does not say
 PATTERNS_FILE = "patterns.tsv"  # phrases a fine-tuned model learned to flag (repair.train.patterns)
+LAYER_DIR = "detector_layer"  # a fine-tuned model's learned detection layer (repair.detect.layer)
 
 
 @dataclass(frozen=True)

@@ -38,16 +38,34 @@ def _calques(path: str | None) -> AliasTable:
     return load_calque_table(path) if path else AliasTable()
 
 
-_FIXED_TABLES: dict[tuple[str, str | None], AliasTable] = {}
+@functools.lru_cache(maxsize=16)
+def _learned(path: str) -> AliasTable:
+    """The rows of a learned phrase list that carry a suggestion, each with the reviewers'
+    counts (the row's note) as its evidence: ``replacements[].source`` in the output."""
+    from pathlib import Path
+
+    from repair.aliases import AliasRow, calque_rows
+
+    notes = {lineno: cols[2].strip() for lineno, cols in calque_rows(Path(path))
+             if len(cols) > 2}
+    return AliasTable(
+        AliasRow(r.canonical, "calque", r.variants, r.left, r.right,
+                 f"{r.source} (reviewers: {notes.get(int(r.source.rpartition(':')[2]), '')})")
+        for r in load_calque_table(path).rows)
+
+
+_FIXED_TABLES: dict[tuple, AliasTable] = {}
 
 
 def fixed_table(settings: RewriteSettings, aliases: AliasTable) -> AliasTable:
-    """The alias rows and the known calques, matched together (aliases first); built once per
-    alias table and calque list, as compiling the matcher costs more than a batch's matching."""
-    key = (aliases.digest, settings.calques)
+    """The alias rows, the known calques and the learned phrases with a suggestion, matched
+    together (aliases first); built once per alias table and phrase lists, as compiling the
+    matcher costs more than a batch's matching."""
+    key = (aliases.digest, settings.calques, settings.learned)
     if key not in _FIXED_TABLES:
-        calques = _calques(settings.calques)
-        _FIXED_TABLES[key] = AliasTable(aliases.rows + calques.rows) if len(calques) else aliases
+        rows = _calques(settings.calques).rows + tuple(
+            r for f in settings.learned for r in _learned(f).rows)
+        _FIXED_TABLES[key] = AliasTable(aliases.rows + rows) if rows else aliases
     return _FIXED_TABLES[key]
 
 

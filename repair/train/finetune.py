@@ -28,6 +28,7 @@ from repair.aliases import AliasTable
 from repair.errors import ConfigError, InputError, ModelError
 from repair.rewrite.examples import SpanExample
 from repair.text import corpus_sentences
+from repair.train.learned import marked_regions, widened
 from repair.train.patterns import changed_regions
 
 __all__ = ["FinetuneSettings", "FinetuneReport", "edit_dataset", "edit_examples", "finetune",
@@ -55,6 +56,9 @@ class FinetuneSettings:
     heldout_splits: tuple[str, ...] = ("test",)  # export.split_of splits held out of training
     calibrate_spans: int = 600  # dev spans for the new model's keep margin (0 = parent's)
     patterns: bool = True  # learn phrases reviewers always replace (patterns.tsv, detection)
+    layer: bool = True  # learn a detection layer from the reviewed sentences (detector_layer/)
+    suggestions: bool = True  # agreed replacements of learned phrases applied like calques
+    name_slots: int = 2  # copies of each edit carrying a name over, with other corpus names
 
 
 @dataclass
@@ -69,6 +73,7 @@ class FinetuneReport:
     examples_train: int = 0
     patterns: list[str] = field(default_factory=list)  # phrases learned for detection
     queue_digest: str = ""  # what was learned from: the reviewed rows' content hash
+    layer: dict = field(default_factory=dict)  # the learned detection layer's figures
     before: dict = field(default_factory=dict)
     after: dict = field(default_factory=dict)
 
@@ -113,29 +118,17 @@ def _to_placeholders(final: str, prot) -> str | None:
     return "".join(out) + final[pos:]
 
 
-def _widened(text: str, a: int, b: int, rep: str, regions, rng: random.Random):
-    """The region grown by 1-2 unchanged words on one or both sides, and its repair: the
-    detector's span rarely matches the reviewer's change word for word."""
-    words = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
-    left = [w for w in words if w[1] <= a and not any(x < w[1] and w[0] < y
-                                                        for x, y, _ in regions)]
-    right = [w for w in words if w[0] >= b and not any(x < w[1] and w[0] < y
-                                                         for x, y, _ in regions)]
-    kl, kr = rng.choice(((1, 0), (0, 1), (1, 1), (2, 0), (0, 2)))
-    na = left[-kl][0] if kl and len(left) >= kl and left[-kl][0] < a else a
-    nb = right[kr - 1][1] if kr and len(right) >= kr else b
-    if (na, nb) == (a, b) or any(x < a and na < y for x, y, _ in regions) \
-            or any(x >= b and x < nb for x, y, _ in regions):
-        return None
-    return na, nb, text[na:a] + rep + text[b:nb]
-
-
 def edit_examples(machine: Sequence[str], final: Sequence[str], categories: Sequence[str],
                   table: AliasTable, context_words: int, keep_per_sentence: int = 1,
-                  seed: int = 0, widen: int = 1) -> tuple[list[SpanExample], list[SpanExample]]:
+                  seed: int = 0, widen: int = 1,
+                  detected: Sequence[Sequence[tuple[int, int, str]]] | None = None,
+                  ) -> tuple[list[SpanExample], list[SpanExample]]:
     """(repair examples, keep examples) from reviewed sentences, windows cut as inference
-    cuts them (entities, calques and dates as placeholders); each change also comes
-    ``widen`` times with its span grown by a word or two, as the detector may mark it."""
+    cuts them (entities, calques and dates as placeholders). Each change is a phrase edit
+    (:mod:`repair.review.edits`), grown to the spans the detector marks at run time
+    (``detected``: per sentence, in its own offsets; :func:`repair.train.learned.
+    detected_spans`) with their category; each also comes ``widen`` times with its span
+    grown by a word or two, as the detector may mark it."""
     from repair.rewrite.entities import protect
     from repair.rewrite.examples import random_span
     from repair.rewrite.propose import fixed_matches
@@ -143,16 +136,21 @@ def edit_examples(machine: Sequence[str], final: Sequence[str], categories: Sequ
 
     rng = random.Random(seed)
     repairs, keeps = [], []
-    for src, tgt, cat in zip(machine, final, categories, strict=True):
+    for k, (src, tgt, cat) in enumerate(zip(machine, final, categories, strict=True)):
         prot = protect(src, table, fixed_matches(src, table))
         text, target = (prot.text, _to_placeholders(tgt, prot)) if prot else (src, None)
         if target is None:
             text, target = src, tgt
-        regions = changed_regions(text, target)
-        for region in regions:
-            variants = [region] + [_widened(text, *region, regions, rng) for _ in range(widen)]
+        marks = list(detected[k]) if detected is not None else []
+        if marks and text != src:
+            marks = [(prot.to_protected(a), prot.to_protected(b), c) for a, b, c in marks]
+        spans = marked_regions(text, changed_regions(text, target), marks, cat)
+        regions = [(a, b, rep) for a, b, rep, _ in spans]
+        for a0, b0, rep0, span_cat in spans:
+            region = (a0, b0, rep0)
+            variants = [region] + [widened(text, *region, regions, rng) for _ in range(widen)]
             for a, b, rep in filter(None, dict.fromkeys(variants)):
-                w = make_window(text, a, b, cat, context_words)
+                w = make_window(text, a, b, span_cat, context_words)
                 local = {p: f"<ent{i}>" for i, p in enumerate(w.placeholders)}
                 rep = _PH.sub(lambda m, local=local: local.get(m.group(), m.group()), rep)
                 repairs.append(SpanExample(w.source, rep, "edit", "repair"))
@@ -219,28 +217,6 @@ def _score_seed_dev(model_dir: Path, run_settings, aliases: AliasTable) -> dict:
         "seed_other_must_not_have_gone": share(rep.other_must_not_have),
         "seed_clean_unchanged": share(rep.clean_unchanged),
     }
-
-
-def _learn_patterns(base: Path, out: Path, train, settings: FinetuneSettings) -> list[str]:
-    """Write ``patterns.tsv`` beside the new model: the parent's phrases and those the
-    reviewers of ``train`` consistently replace (see :mod:`repair.train.patterns`)."""
-    from repair.train.patterns import (
-        PATTERNS_FILE,
-        PatternSettings,
-        mine_patterns,
-        read_patterns,
-        write_patterns,
-    )
-
-    ps = PatternSettings()
-    clean = corpus_sentences(project_path(settings.corpus), limit=ps.clean_sentences)
-    learned = mine_patterns(train["machine_text"], train["final_text"], clean, ps)
-    inherited = read_patterns(base / PATTERNS_FILE) if (base / PATTERNS_FILE).exists() else []
-    if learned or inherited:
-        write_patterns(learned, out / PATTERNS_FILE, inherited)
-    log.info("learned %d phrase(s) for detection: %s", len(learned),
-             ", ".join(p.phrase for p in learned[:5]))
-    return [p for p, _ in inherited] + [p.phrase for p in learned]
 
 
 def _digest(rows: Sequence[dict]) -> str:
@@ -323,8 +299,9 @@ def finetune(
 ) -> FinetuneReport:
     """Fine-tune the model in ``base_dir`` on reviewed rows (``repair.review.export`` rows, accepted
     and edited) and write it to ``out_dir`` with a model card of before/after figures."""
-    from repair.rewrite.model import DEFAULT_CONTEXT, model_meta
+    from repair.rewrite.model import DEFAULT_CONTEXT, LAYER_DIR, model_meta
     from repair.rewrite.propose import fixed_table
+    from repair.train.learned import detected_spans, learn_layer, learn_patterns
 
     base, out = Path(base_dir), Path(out_dir)
     if not (base / "config.json").exists():
@@ -338,18 +315,39 @@ def finetune(
     table = fixed_table(run_settings.rewrite, aliases) if run_settings is not None else aliases
     words = int(model_meta(base).get("context_words", DEFAULT_CONTEXT))
 
+    digest = _digest(rows)
+    out.mkdir(parents=True, exist_ok=True)
+    # detection first (phrases, then the layer), so the rewriter trains on the spans the
+    # detector will mark with them at run time (repair.train.learned)
+    patterns = (learn_patterns(base, out, train["machine_text"], train["final_text"],
+                               settings.corpus, settings.suggestions) if settings.patterns else [])
+    layer = (learn_layer(out, train["machine_text"], train["final_text"], run_settings, aliases,
+                         settings.corpus, {"parent": str(base), "queue_digest": digest})
+             if settings.layer else {})
+    if not layer and (base / LAYER_DIR / "config.json").exists():  # the parent's, kept
+        shutil.copytree(base / LAYER_DIR, out / LAYER_DIR, dirs_exist_ok=True)
+
     def examples(part):
+        marked = detected_spans(part["machine_text"], out, run_settings, aliases, table)
         return edit_examples(part["machine_text"], part["final_text"], part["category"], table,
-                             words, settings.keep_per_sentence, settings.seed, settings.widen)
+                             words, settings.keep_per_sentence, settings.seed, settings.widen,
+                             marked)
 
     repairs, keeps = examples(train)
+    if settings.name_slots and run_settings is not None and run_settings.detect.model:
+        from repair.detect.model import load_detector
+        from repair.train.learned import name_slot_examples, name_test
+
+        names_from = corpus_sentences(project_path(settings.corpus), limit=5000)
+        repairs += name_slot_examples(repairs, names_from, name_test(load_detector(
+            run_settings.detect.model).stats), settings.name_slots, settings.seed)
     edits = repairs + keeps
     replay = _replay(base, max(1, round(len(edits) * settings.replay_per_edit))
                      * settings.epochs, settings)
     log.info("fine-tuning on %d edit spans + %d keep spans + %d replay examples",
              len(repairs), len(keeps), len(replay))
     report = FinetuneReport(str(out), str(base), sum(train["changed"]), sum(held["changed"]),
-                            len(replay), 0, 0.0, len(edits))
+                            len(replay), 0, 0.0, len(edits), patterns, digest, layer=layer)
     held_repairs, held_keeps = examples(held)
     report.before = _score_edits(base, held_repairs, held_keeps)
     if run_settings is not None:
@@ -366,9 +364,6 @@ def finetune(
     report.after = _score_edits(out, held_repairs, held_keeps)
     if run_settings is not None:
         report.after.update(_score_seed_dev(out, run_settings, aliases))
-    if settings.patterns:
-        report.patterns = _learn_patterns(base, out, train, settings)
-    report.queue_digest = _digest(rows)
     ds.save_to_disk(str(out / "finetune_data"))
     (out / "finetune.json").write_text(json.dumps(
         {"parent": str(base), "settings": asdict(settings), "final_loss_ema": round(loss, 4),

@@ -11,11 +11,17 @@ A phrase is learned when reviewers replaced it at least ``min_count`` times, in 
 ``max_per_million`` occurrences per million clean corpus sentences). Each edit offers its
 changed words grown by up to ``max_context`` words on each side; the shortest phrase that
 passes is taken ("quốc gia" is common Vietnamese, "Chủ tịch quốc gia" is not).
+
+Edits are phrase edits (:mod:`repair.review.edits`): a phrase rewrite that keeps one of its
+words ("Ngoại vụ Mỹ quốc" -> "Bộ Ngoại giao Mỹ") is one edit, not fragments, so the phrase
+and its replacement are whole. When the reviewers agree on the replacement (at least
+``min_suggest`` edits, ``min_agree`` of them the same text), the row carries it as its
+``suggestion``: the phrase is then repaired like a known calque, deterministically, with
+the counts as evidence; when they disagree, the suggestion stays empty and the model decides.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -25,6 +31,7 @@ from pathlib import Path
 __all__ = ["PatternSettings", "Pattern", "changed_regions", "mine_patterns", "write_patterns",
            "read_patterns", "PATTERNS_FILE"]
 
+from repair.review.edits import anchored, phrase_edits
 from repair.rewrite.model import PATTERNS_FILE
 
 _TOKEN = re.compile(r"\S+")
@@ -37,59 +44,53 @@ class PatternSettings:
     min_share: float = 0.9
     max_per_million: float = 5.0
     max_context: int = 2
+    min_suggest: int = 5  # edits before a replacement is proposed deterministically ...
+    min_agree: float = 0.9  # ... when this share of them wrote the same text
     clean_sentences: int = 200_000  # clean corpus sentences the rarity is measured on
 
 
 @dataclass(frozen=True)
 class Pattern:
     phrase: str  # the machine-text words reviewers replace
-    replacement: str  # their most common replacement
+    replacement: str  # their most common replacement (of the whole phrase)
     replaced: int  # reviewed sentences where it was replaced
     seen: int  # reviewed sentences containing it
     per_million: float  # occurrences per million clean sentences
+    agreed: int = 0  # edits that wrote ``replacement``
+    suggestion: str = ""  # ``replacement`` when the reviewers agreed on it, else ""
 
 
 def changed_regions(src: str, tgt: str) -> list[tuple[int, int, str]]:
-    """Where ``tgt`` differs from ``src``, word by word: ``(start, end, replacement)`` in
-    ``src`` offsets. An insertion or a deletion takes the word before it (or after, at the
-    start), so every region marks at least one word and has a replacement, as synthetic
-    duplications do."""
-    a = [(m.start(), m.end()) for m in _TOKEN.finditer(src)]
-    b = [(m.start(), m.end()) for m in _TOKEN.finditer(tgt)]
-    sm = difflib.SequenceMatcher(a=[src[x:y] for x, y in a], b=[tgt[x:y] for x, y in b],
-                                 autojunk=False)
-    out = []
-    for op, i1, i2, j1, j2 in sm.get_opcodes():
-        if op == "equal":
-            continue
-        if i1 == i2 or j1 == j2:  # an insertion or a deletion: absorb a neighbouring word
-            if i1 > 0 and j1 > 0:
-                i1, j1 = i1 - 1, j1 - 1
-            elif i2 < len(a) and j2 < len(b):
-                i2, j2 = i2 + 1, j2 + 1
-            if i1 == i2:
-                continue
-        rep = tgt[b[j1][0] : b[j2 - 1][1]] if j2 > j1 else ""
-        out.append((a[i1][0], a[i2 - 1][1], rep))
-    return out
+    """Where ``tgt`` differs from ``src``, one region per phrase edit
+    (:func:`repair.review.edits.phrase_edits`: close changes merged, a moved block with what
+    it jumped over): ``(start, end, replacement)`` in ``src`` offsets. An insertion or a
+    deletion takes the word before it (or after, at the start), so every region marks at
+    least one word, as the detector marks words."""
+    return [anchored(src, tgt, e) for e in phrase_edits(src, tgt)]
 
 
-def _candidates(src: str, start: int, end: int, max_context: int) -> list[list[str]]:
-    """The changed words, then grown by 1, 2, ... words of context: one list per size."""
+def _candidates(src: str, start: int, end: int, rep: str,
+                max_context: int) -> list[list[tuple[str, str]]]:
+    """The changed words, then grown by 1, 2, ... words of context: per size, the phrases
+    with what the reviewer made of each (the context kept around the replacement)."""
     words = [(m.start(), m.end()) for m in _TOKEN.finditer(src)]
     inside = [i for i, (a, b) in enumerate(words) if a < end and start < b]
     if not inside:
         return []
-    out: list[list[str]] = []
+    out: list[list[tuple[str, str]]] = []
     for k in range(max_context + 1):
-        size: list[str] = []
+        size: list[tuple[str, str]] = []
         for left in range(k + 1):
             i, j = inside[0] - left, inside[-1] + (k - left)
             if i < 0 or j >= len(words):
                 continue
-            phrase = src[words[i][0] : words[j][1]].strip(_EDGE)
-            if phrase and phrase not in size:
-                size.append(phrase)
+            raw = src[words[i][0] : words[j][1]]
+            phrase = raw.strip(_EDGE)
+            pa = words[i][0] + (len(raw) - len(raw.lstrip(_EDGE)))
+            pb = pa + len(phrase)
+            if not phrase or pa > start or pb < end or any(p == phrase for p, _ in size):
+                continue
+            size.append((phrase, src[pa:start] + rep + src[end:pb]))
         out.append(size)
     return out
 
@@ -108,10 +109,10 @@ def mine_patterns(machine: Sequence[str], final: Sequence[str], clean: Sequence[
     for src, tgt in zip(machine, final, strict=True):
         in_sentence: set[str] = set()
         for a, b, rep in changed_regions(src, tgt):
-            sizes = _candidates(src, a, b, settings.max_context)
-            per_edit.append(sizes)
-            for phrase in (p for size in sizes for p in size):
-                replacements.setdefault(phrase, Counter())[rep] += 1
+            sizes = _candidates(src, a, b, rep, settings.max_context)
+            per_edit.append([[p for p, _ in size] for size in sizes])
+            for phrase, made in (x for size in sizes for x in size):
+                replacements.setdefault(phrase, Counter())[made] += 1
                 in_sentence.add(phrase)
         replaced.update(in_sentence)
     frequent = [p for p, n in replaced.items() if n >= settings.min_count]
@@ -131,11 +132,22 @@ def mine_patterns(machine: Sequence[str], final: Sequence[str], clean: Sequence[
             ok = [p for p in size if passes(p)]
             if ok:
                 phrase = max(ok, key=lambda p: (replaced[p], p))
-                chosen.setdefault(phrase, Pattern(
-                    phrase, replacements[phrase].most_common(1)[0][0], replaced[phrase],
-                    seen[phrase], round(corpus[phrase] / n_clean * 1e6, 2)))
+                if phrase not in chosen:
+                    chosen[phrase] = _pattern(phrase, replacements[phrase], replaced[phrase],
+                                              seen[phrase], corpus[phrase] / n_clean * 1e6,
+                                              settings)
                 break
     return sorted(chosen.values(), key=lambda p: (-p.replaced, p.phrase))
+
+
+def _pattern(phrase: str, made: Counter, replaced: int, seen: int, per_million: float,
+             settings: PatternSettings) -> Pattern:
+    """The pattern of ``phrase`` with its replacement, a suggestion when reviewers agree."""
+    (best, agreed), total = made.most_common(1)[0], sum(made.values())
+    agree = (total >= settings.min_suggest and agreed >= settings.min_agree * total
+             and bool(best.strip()))
+    return Pattern(phrase, best, replaced, seen, round(per_million, 2), agreed,
+                   best if agree else "")
 
 
 def _corpus_counts(phrases: Sequence[str], clean: Sequence[str]) -> Counter:
@@ -147,32 +159,34 @@ def _corpus_counts(phrases: Sequence[str], clean: Sequence[str]) -> Counter:
 
 
 def write_patterns(patterns: Sequence[Pattern], path: str | Path,
-                   inherited: Sequence[tuple[str, str]] = ()) -> Path:
-    """``patterns`` (after the ``inherited`` rows of the parent model) as a known-calque file
-    without suggestions (flagged, repaired by the model); each note says how often reviewers
-    replaced the phrase and with what."""
+                   inherited: Sequence[tuple[str, str, str]] = ()) -> Path:
+    """``patterns`` (after the ``inherited`` rows of the parent model) as a known-calque file:
+    a phrase with a suggestion is repaired like a known calque, one without it is flagged and
+    repaired by the model; each note gives the reviewers' counts (the evidence)."""
     p = Path(path)
     lines = ["phrase\tsuggestion\tnote",
              "# Learned from reviewers' edits by `repair finetune` (repair.train.patterns): "
-             "flagged by the detector, repaired by this model."]
-    known = {phrase for phrase, _ in inherited}
-    lines += [f"{phrase}\t\t{note}" for phrase, note in inherited]
+             "flagged by the detector; the suggestion, where reviewers agreed on one, is "
+             "applied like a known calque, else this model writes the repair."]
+    known = {phrase for phrase, _, _ in inherited}
+    lines += [f"{phrase}\t{suggestion}\t{note}" for phrase, suggestion, note in inherited]
     for pat in patterns:
         if pat.phrase in known:
             continue
-        lines.append(f"{pat.phrase}\t\treplaced in {pat.replaced} of {pat.seen} reviewed "
-                     f"sentences, most often by {pat.replacement!r}; "
-                     f"{pat.per_million} per million clean sentences")
+        lines.append(f"{pat.phrase}\t{pat.suggestion}\treplaced in {pat.replaced} of "
+                     f"{pat.seen} reviewed sentences, {pat.agreed} times by "
+                     f"{pat.replacement!r}; {pat.per_million} per million clean sentences")
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return p
 
 
-def read_patterns(path: str | Path) -> list[tuple[str, str]]:
-    """(phrase, note) rows of a patterns file (to carry a parent's patterns forward)."""
+def read_patterns(path: str | Path) -> list[tuple[str, str, str]]:
+    """(phrase, suggestion, note) rows of a patterns file (to carry a parent's patterns
+    forward)."""
     p = Path(path)
     rows = []
     for line in p.read_text(encoding="utf-8").splitlines()[1:]:
         if line.strip() and not line.startswith("#"):
-            cols = line.split("\t")
-            rows.append((cols[0], cols[2] if len(cols) > 2 else ""))
+            cols = line.split("\t") + ["", ""]
+            rows.append((cols[0], cols[1], cols[2]))
     return rows

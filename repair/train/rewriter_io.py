@@ -186,7 +186,14 @@ def write_finetune_card(out: Path, report: Any, settings: Any) -> None:
         f"(lr {settings.lr}, {settings.epochs} epochs, batch {settings.batch_size}).",
         f"- Reviewed rows used: digest `{report.queue_digest}`.",
         "- Learned for detection (`patterns.tsv`, flagged by `repair run --rewriter` with this "
-        f"directory): {', '.join(repr(p) for p in report.patterns) or 'none'}.",
+        f"directory): {', '.join(repr(p) for p in report.patterns) or 'none'}; rows with a "
+        "suggestion (reviewers agreed) are applied like known calques.",
+        "- Learned detection layer (`detector_layer/`, over the trained detector): "
+        + (f"threshold {report.layer.get('threshold')}, "
+           f"{report.layer.get('edited_sentences_caught')}"
+           f"/{report.layer.get('edited_sentences')} edited training sentences caught, "
+           f"{report.layer.get('clean_heldout_flagged')}/{report.layer.get('clean_heldout')} "
+           "held-out clean sentences flagged." if report.layer else "none."),
         "",
         "| measure | parent | this model |",
         "|---|---|---|",
