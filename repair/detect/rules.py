@@ -193,11 +193,15 @@ class RuleDetector:
             raise ConfigError(f"unknown detector weight(s) {sorted(unknown)}")
         self.weights = {**DEFAULT_WEIGHTS, **settings.weights}
         self.names = None
+        self.slots = None
         if settings.name_stats:
             from repair.detect.names import NameEvidence, load_name_stats
+            from repair.detect.slots import SlotEvidence
             from repair.names import project_path
 
-            self.names = NameEvidence(load_name_stats(project_path(settings.name_stats)))
+            stats = load_name_stats(project_path(settings.name_stats))
+            self.names = NameEvidence(stats)
+            self.slots = SlotEvidence(stats)
 
     def spans(self, text: str) -> list[Span]:
         """All rule evidence in ``text``, with weights."""
@@ -221,8 +225,9 @@ class RuleDetector:
                     Span(m.start(), m.end(), "calque", text[m.start() : m.end()], w["calque"])
                 )
         if self.names is not None:  # names an alias or date already explains need no more
+            assert self.slots is not None
             out.extend(
-                s for s in self.names.spans(text)
+                s for s in (*self.names.spans(text), *self.slots.spans(text))
                 if not any(a < s.end and s.start < b for a, b in covered)
             )
         return sorted(out, key=lambda s: (s.start, -s.end))
