@@ -13,8 +13,8 @@ enough (``SlotRuleWeights``) to flag a sentence on its own.
   title ("ông Lê Văn Mountain"): ``calque_name`` / ``name``.
 
 Weights and thresholds were set on the dev families of ``tests/data/families`` (never on the
-held-out ones) and on the clean dev sentences 5,000-10,254; false positives are stated per
-rule in ``SlotRuleWeights``.
+held-out ones) and on the clean dev sentences 5,000-10,254; false positives are stated in
+``SlotRuleWeights``.
 """
 
 from __future__ import annotations
@@ -35,7 +35,10 @@ __all__ = ["SlotEvidence", "SlotRuleWeights"]
 @dataclass(frozen=True)
 class SlotRuleWeights:
     """How much each rule's span adds to the sentence score (noisy-or with the trained model's
-    score; a weight at or above the model threshold flags alone)."""
+    score; a weight at or above the model threshold flags alone). Measured together on the
+    clean dev sentences 5,000-10,254: the shipped detector flags 81 of 5,255 with the rules and
+    81 without them (the rules fire on 0 sentences the model did not already flag), while dev
+    family recall goes from 73/216 to 196/216."""
 
     pinyin_in_name_slot: float = 0.95
     calque_place: float = 0.95
