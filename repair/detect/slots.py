@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from repair.detect.base import Span
 from repair.detect.rules import ROMAJI_RE, token_kind
 from repair.names.stats import NameStats
-from repair.text import english_zipf, is_vietnamese_syllable, tokens
+from repair.text import english_zipf, is_pinyin_word, is_vietnamese_syllable, tokens
 
 __all__ = ["SlotEvidence", "SlotRuleWeights"]
 
@@ -62,16 +63,24 @@ _SLOT_RE = re.compile(
     re.IGNORECASE,
 )
 # Country words that may stand between a title and the name ("Thủ tướng Việt Ruan Chunfu").
-_NATIONALITY = frozenset(
-    "việt nam nhật bản trung quốc mỹ anh pháp nga đức úc ý hàn lào thái lan ấn độ".split()
+_NATIONALITY = tuple(
+    tuple(c.split()) for c in (
+        "việt nam|việt|nhật bản|nhật|trung quốc|mỹ|anh|pháp|nga|đức|úc|ý|hàn quốc|lào|"
+        "thái lan|ấn độ"
+    ).split("|")
 )
 # An English word is a gloss when it is at least this common in English ...
 _GLOSS_ZIPF = 3.0
-_PLACE_ZIPF = 3.0  # 2.0 took foreign places ("tỉnh Aichi", "tỉnh Yala") for English
+# English words of a calqued place are common words; foreign places that wordfreq lists
+# ("Antwerp", "Kuwait", "Petersburg") are rarer (2.0 took "tỉnh Aichi" for English)
+_PLACE_ZIPF = 3.5
 # ... and clean news writes it capitalised fewer times than this (not a name or brand itself).
-_GLOSS_CAPITALISED = 30
+_GLOSS_CAPITALISED = 100
+_CHINA = ("Trung Quốc", "Trung Hoa", "Đài Loan", "Hồng Kông", "Hong Kong", "Bắc Kinh")
 _LOANWORD = 50  # a lower-case English word clean news uses this often is a loanword
-_STANDALONE_PLACE = 100  # a syllable written alone this often as a name is a place
+_SURNAME = 300  # times a syllable starts a Vietnamese name in clean news, to stand alone
+_BRAND = 200  # a Japanese surname clean news writes this often is a maker's name too
+_KNOWN_PLACE = 100  # a Vietnamese run clean news writes this often is a name in its own right
 _UNSEEN = 5  # a romaji word clean news wrote fewer times than this is an unknown name
 _KNOWN_NAME = 20  # times clean news wrote the name a pinyin run reads back as
 _MIN_JP_RUN = 3  # syllables of a Hán-Việt reading of a Japanese name (surname 2 + given 1+)
@@ -127,14 +136,22 @@ class SlotEvidence:
     def _place(self, text: str, slot: str, run: list) -> Iterator[Span]:
         words = [w for *_, w in run]
         a, e = run[0][0], run[-1][1]
-        back = self._vietnamese_reading(words, text)
+        japanese = "Nhật" in text and all(
+            ROMAJI_RE.match(w.lower()) and _japanese_class(self.stats, w.lower()) != (0, 0)
+            for w in words
+        )  # "tỉnh Fukui" reads as pinyin too
+        back = None if _china(text) or japanese else self._vietnamese_reading(words, text)
         if back:
             yield Span(
                 a, e, "pinyin", text[a:e], self.w.pinyin_in_name_slot,
                 evidence=f"pinyin '{text[a:e]}' after '{slot}' reads back through the Hán-Việt "
                 f"table as '{back}', a name Vietnamese news writes in Vietnamese",
             )
-        elif all(self._english(w, _PLACE_ZIPF) for w in words) and not self._known(words):
+        elif (
+            len(words) >= 2  # one English-looking word is a foreign place ("thành phố Boston")
+            and all(self._english(w, _PLACE_ZIPF) for w in words)
+            and not self._known(words)
+        ):
             a, e = run[0][0], run[-1][1]
             yield Span(
                 a, e, "calque_name", text[a:e], self.w.calque_place,
@@ -144,9 +161,9 @@ class SlotEvidence:
 
     def _person(self, text: str, slot: str, run: list, japan: bool) -> Iterator[Span]:
         words = [w for *_, w in run]
-        k = 0
-        while k < len(words) and words[k].lower() in _NATIONALITY:
-            k += 1
+        k, low = 0, [w.lower() for w in words]
+        while any(tuple(low[k : k + len(c)]) == c for c in _NATIONALITY):
+            k += next(len(c) for c in _NATIONALITY if tuple(low[k : k + len(c)]) == c)
         name = run[k:]
         if not name:
             return
@@ -154,6 +171,7 @@ class SlotEvidence:
         a, e = name[0][0], name[-1][1]
         # a person's name in pinyin has a surname and a given name ("bà Linda" is one word)
         back = self._vietnamese_reading(names, text) if len(names) >= 2 else None
+        back = None if _china(text) else back
         if back:
             yield Span(
                 a, e, "pinyin", text[a:e], self.w.pinyin_in_name_slot,
@@ -164,8 +182,13 @@ class SlotEvidence:
         vi = 0
         while vi < len(names) and is_vietnamese_syllable(names[vi]):
             vi += 1
-        # one syllable before the English: a surname, not a country ("Mỹ Dick Cheney")
-        glossed = vi >= 2 or (vi == 1 and not self._place_name(names[0]))
+        prefix = names[:vi]
+        # several syllables without a tone mark, or a name clean news knows (a place, a
+        # club), are a brand's or a place's ("Giám đốc Phu Vinh Investment")
+        if vi == 1:  # a surname alone: one that often starts a name ("Phan", not "Don")
+            glossed = _resolver().gaz.syllables.get(prefix[0].lower(), (0, 0))[0] >= _SURNAME
+        else:
+            glossed = not (" ".join(prefix).isascii() or self._place_like(prefix))
         if glossed and vi < len(names) and all(self._gloss_word(w) for w in names[vi:]):
             yield Span(
                 a, e, "name", text[a:e], self.w.english_in_titled_name,
@@ -190,14 +213,24 @@ class SlotEvidence:
     def _vietnamese_reading(self, words: list[str], text: str) -> str | None:
         """The Vietnamese name clean news knows (the gazetteer) that a pinyin run reads back
         as through the Hán-Việt table ("Guangning" -> "Quảng Ninh"); None if there is none."""
-        if not all(token_kind(w) == "pinyin" for w in words) or self._known(words):
+        # pinyin words; toneless ones may also be Vietnamese syllables ("Su Lin" = Tô Lâm)
+        if not all(
+            token_kind(w) == "pinyin" or (w.isascii() and is_pinyin_word(w)) for w in words
+        ) or self._known(words):
             return None
         cands = _resolver().resolve(" ".join(words), text, top_k=1)
-        return cands[0].name if cands and cands[0].known >= _KNOWN_NAME else None
+        if not cands or cands[0].known < _KNOWN_NAME:
+            return None
+        if _bare(cands[0].name) == _bare(" ".join(words)):
+            return None  # the same name without its tone marks ("Ha Nam"), not pinyin
+        return cands[0].name
 
     @staticmethod
     def _english(w: str, zipf: float = 3.0) -> bool:
-        return w.isalpha() and not is_vietnamese_syllable(w) and english_zipf(w.lower()) >= zipf
+        return (
+            len(w) >= 3 and w.isalpha() and not is_vietnamese_syllable(w)
+            and english_zipf(w.lower()) >= zipf
+        )
 
     def _gloss_word(self, w: str) -> bool:
         """An English word that is no Vietnamese syllable, no Japanese name word, and that clean
@@ -213,10 +246,11 @@ class SlotEvidence:
         return self.stats.seen(w) - self.stats.seen_lower(w) < _GLOSS_CAPITALISED
 
     @staticmethod
-    def _place_name(syllable: str) -> bool:
-        """A syllable clean news often writes alone as a name: a country or place ("Mỹ")."""
-        entry = _resolver().gaz.lookup([syllable])
-        return bool(entry) and entry[0] >= _STANDALONE_PLACE
+    def _place_like(words: list[str]) -> bool:
+        """Clean news writes these capitalised syllables often, mostly after place words
+        (the gazetteer): a place or an organisation's name ("Hà Nội"), not a person's."""
+        entry = _resolver().gaz.lookup(words)
+        return bool(entry) and entry[0] >= _KNOWN_PLACE and entry[2] > entry[1]
 
     # ------------------------------------------------------------------ Japanese names
 
@@ -242,6 +276,8 @@ class SlotEvidence:
             low = w.lower()
             if not (_cap(w) and ROMAJI_RE.match(low) and not is_vietnamese_syllable(w)):
                 continue
+            if english_zipf(low) >= _PLACE_ZIPF or self.stats.seen(w) >= _BRAND:
+                continue  # "Japanese Motorcycle"; a maker's name: "Honda Cross Cub"
             sur, given = _japanese_class(self.stats, low)
             if sur <= given and not (sur == given == 0 and self.stats.seen(w) < _UNSEEN):
                 continue  # not known as a surname, nor a romaji word news never writes
@@ -258,6 +294,18 @@ class SlotEvidence:
                     evidence=f"English '{text[toks[i + 1][0]:e]}' after the Japanese surname "
                     f"'{w}': a given name translated kanji by kanji",
                 )
+
+
+def _bare(text: str) -> str:
+    """Lower case without tone marks or diacritics ("Tô Lâm" -> "to lam")."""
+    d = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
+    return "".join(c for c in d if not unicodedata.combining(c))
+
+
+def _china(text: str) -> bool:
+    """A sentence about China, where pinyin may be a Chinese name written right ("thành phố
+    Yulin, Quảng Tây - Trung Quốc")."""
+    return any(w in text for w in _CHINA)
 
 
 def _japanese_class(stats: NameStats, romaji: str) -> tuple[int, int]:
