@@ -13,7 +13,6 @@ from repair.detect.slots import SlotEvidence
 from repair.names import project_path
 from repair.text import Segment
 
-
 SHIPPED = Path(__file__).resolve().parent.parent / "models" / "detector"
 
 
