@@ -69,3 +69,20 @@ def test_evidence_flags_alone_and_names_the_category(shipped, aliases):
     assert det.flagged
     over = [s for s in det.spans if s.start < text.index("Tết") and s.end > text.index("Golden")]
     assert {s.category for s in over} == {"calque_name"}  # the model's guess gives way
+
+
+def test_evidence_weights_follow_the_operating_threshold(shipped):
+    """Decisive rules flag alone at the shipped threshold; rules that need the model's
+    agreement need what they needed at 0.8848 (repair.detect.names.NameRuleWeights)."""
+    from repair.detect import effective_threshold
+    from repair.detect.names import NameRuleWeights
+    from repair.detect.slots import SlotRuleWeights
+
+    tau = effective_threshold(shipped)
+    names, slots = NameRuleWeights(), SlotRuleWeights()
+    decisive = [names.gloss_in_name, names.name_before_title, names.hanviet_in_japanese_name,
+                *dataclasses.asdict(slots).values()]
+    assert all(w > tau for w in decisive)
+    agreement = {k: 1 - (1 - tau) / (1 - w) for k, w in (
+        ("unseen", names.unseen_in_name_free_slot), ("two_surnames", names.two_surnames))}
+    assert agreement == pytest.approx({"unseen": 0.67, "two_surnames": 0.72}, abs=0.01)

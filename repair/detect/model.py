@@ -183,5 +183,8 @@ def load_detector(directory: str | Path) -> TrainedDetector:
         stats=LexStats.load(d),
         calibration=tuple(config["calibration"]),  # type: ignore[arg-type]
         version=config.get("version", d.name),
-        threshold=float(config.get("metrics", {}).get("recommended_threshold", 0.5)),
+        # the operating point chosen on clean news with the evidence rules, where the model
+        # has one; else the one chosen on its synthetic validation articles
+        threshold=float(config.get("operating_threshold") or config.get("metrics", {}).get(
+            "recommended_threshold", 0.5)),
     )
