@@ -26,6 +26,9 @@ def _detect(text, settings, aliases):
         ("Quan hệ đối tác chiến lược giữa Nhật Bản.", "grammar"),
         ("Ông Bắc canon đến thăm Hà Nội.", "english"),
         ("Hai bên nhất trí however tăng cường hợp tác.", "english"),
+        # issue #22: Vietnamese news writes Chinese leaders in Hán-Việt (Tập Cận Bình);
+        # "Jinping" occurs in none of the 653,767 clean training sentences
+        ("Tổng thống Nga Vladimir Putin gặp ông Xi Jinping tại Moscow.", "pinyin"),
     ],
 )
 def test_artifacts_flagged_with_category(settings, aliases, text, category):
@@ -44,7 +47,6 @@ def test_artifacts_flagged_with_category(settings, aliases, text, category):
         "Đạo diễn Tim Burton ra mắt phim mới tại Hollywood.",
         "Hợp tác giữa Việt Nam và Nhật Bản ngày càng phát triển.",
         "Người người, nhà nhà thi đua; xe chạy từ từ qua cầu.",
-        "Tổng thống Nga Vladimir Putin gặp ông Xi Jinping tại Moscow.",
         "Đảng của ông giành thắng lợi trong cuộc bầu cử.",
         "Hai bên trao đổi về tình hình hợp tác quốc phòng song phương và phương hướng hợp tác.",
     ],

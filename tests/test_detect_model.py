@@ -145,7 +145,6 @@ def shipped(settings):
         ("Hai bên sẽ gặp lại nhau on Monday để ký kết thỏa thuận.", True, "date"),
         ("Hai nước nhất trí tăng cường hợp tác kinh tế kinh tế trong thời gian tới.", True,
          "duplicate"),
-        ("Công ty đã nhập khẩu chất Diocxin từ nước ngoài.", True, "term"),
         # clean text with real foreign names and dates
         ("Đạo diễn Tim Burton ra mắt bộ phim mới tại Hollywood.", False, None),
         ("Ông Tập Cận Bình và Tổng thống Joe Biden đã điện đàm hôm qua.", False, None),
@@ -157,6 +156,16 @@ def test_shipped_model_cases(shipped, aliases, text, flagged, category):
     assert det.flagged is flagged, (det.score, det.spans)
     if category:
         assert category in {s.category for s in det.spans}
+
+
+def test_model_only_term_below_the_news_operating_point(shipped, aliases):
+    """The operating threshold 0.93 (chosen for <= 1% flags on clean dev news, issue #22)
+    costs model-only detections between the validation operating point 0.8848 and 0.93: the
+    span and its category are still found, the sentence is no longer flagged."""
+    text = "Công ty đã nhập khẩu chất Diocxin từ nước ngoài."
+    (det,) = detect([Segment("s", "d", text, 0, len(text), 0)], shipped, aliases)
+    assert "term" in {s.category for s in det.spans}
+    assert 0.8848 <= det.score < 0.93 and not det.flagged
 
 
 def test_shipped_model_meets_targets_on_seed_dev(settings, shipped, aliases):

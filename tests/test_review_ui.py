@@ -117,7 +117,7 @@ def test_summary_stays_short_on_a_big_queue(tmp_path, settings, aliases, new_que
 
 
 def test_uncertainty_order_uses_the_detector_threshold_in_force(tmp_path, aliases):
-    """Closest to the threshold first means the detector's own threshold (0.8848 for the
+    """Closest to the threshold first means the detector's own threshold (0.93 for the
     shipped model), not 0.5."""
     from repair.detect import Detection
     from repair.notebook.session import detector_threshold
@@ -125,7 +125,7 @@ def test_uncertainty_order_uses_the_detector_threshold_in_force(tmp_path, aliase
     from repair.text import Segment
 
     threshold = detector_threshold()
-    scores = [0.52, 0.86, 0.99]
+    scores = [0.52, 0.91, 0.99]
     props = []
     for i, sc in enumerate(scores):
         seg = Segment(f"d{i}#0", f"d{i}", f"Câu số {i} and.", 0, 10, 0)
@@ -135,7 +135,7 @@ def test_uncertainty_order_uses_the_detector_threshold_in_force(tmp_path, aliase
     with Queue(db, aliases=aliases) as q:
         q.add(props, aliases.digest)
     s = ReviewSession(db, "an", aliases=aliases, filters=SessionFilters(order="uncertainty"))
-    assert s.current.score == min(scores, key=lambda x: abs(x - threshold)) == 0.86
+    assert s.current.score == min(scores, key=lambda x: abs(x - threshold)) == 0.91
     s2 = ReviewSession(db, "binh", aliases=aliases,
                        filters=SessionFilters(order="uncertainty", threshold=0.5))
     assert s2.current.score == 0.52  # an explicit threshold still wins

@@ -116,22 +116,31 @@ class TrainedDetector:
 
             layer = load_layer(str(settings.layer))
         all_rule_spans = [rules.spans(s.text) for s in segs]
+        # the model was trained on the lexical rules' spans; evidence rules speak for themselves
         tables = [
-            featurize(s.text, self.stats, rules, rs)
+            featurize(s.text, self.stats, rules, [r for r in rs if not r.evidence])
             for s, rs in zip(segs, all_rule_spans, strict=True)
         ]
         for seg, table, p_art, rule_spans in zip(
             segs, tables, self.token_probs(tables), all_rule_spans, strict=True
         ):
             p_art = _clear_verified_names(seg.text, table, p_art, rules)
-            prior = rules.score(s for s in rule_spans if s.category in _PRIOR_CATEGORIES)
+            prior = rules.score(
+                s for s in rule_spans if s.category in _PRIOR_CATEGORIES or s.evidence
+            )
             model_score = self.sentence_score(p_art)
             score = 1.0 - (1.0 - model_score) * (1.0 - prior)
             model_spans = self.spans(seg.text, table, p_art, settings.span_threshold)
             if model_score >= threshold and not model_spans and len(p_art):
                 # a flag is always explained: at least the most suspicious token
                 model_spans = self.spans(seg.text, table, p_art, float(p_art.max()))
-            merged = {(s.start, s.end, s.category): s for s in model_spans}
+            # an evidence rule that says what the words are (pinyin, a calqued name, not just
+            # "a wrong name") replaces the model's spans over them
+            strong = [(s.start, s.end) for s in rule_spans if s.evidence and s.category != "name"]
+            merged = {
+                (s.start, s.end, s.category): s for s in model_spans
+                if not any(a < s.end and s.start < b for a, b in strong)
+            }
             for s in rule_spans:
                 if s.weight >= 0.5:  # weak rule hints (a foreign name) explain nothing alone
                     merged.setdefault((s.start, s.end, s.category), s)
@@ -184,5 +193,8 @@ def load_detector(directory: str | Path) -> TrainedDetector:
         stats=LexStats.load(d),
         calibration=tuple(config["calibration"]),  # type: ignore[arg-type]
         version=config.get("version", d.name),
-        threshold=float(config.get("metrics", {}).get("recommended_threshold", 0.5)),
+        # the operating point chosen on clean news with the evidence rules, where the model
+        # has one; else the one chosen on its synthetic validation articles
+        threshold=float(config.get("operating_threshold") or config.get("metrics", {}).get(
+            "recommended_threshold", 0.5)),
     )

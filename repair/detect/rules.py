@@ -13,9 +13,9 @@ from pathlib import Path
 
 from repair.aliases import AliasTable, calque_rows
 from repair.detect.base import DEFAULT_WEIGHTS, NAME_CATEGORIES, DetectSettings, Span
+from repair.detect.tokens import token_kind
 from repair.errors import ConfigError
-from repair.text import english_zipf, fold_key, is_pinyin_word, is_vietnamese_syllable, nfc, tokens
-from repair.text.words import ROMAJI_RE
+from repair.text import english_zipf, fold_key, nfc, tokens
 
 __all__ = ["RuleDetector", "token_kind"]
 
@@ -33,36 +33,6 @@ _DATE_RE = re.compile(
     rf"|(?:on\s+)?(?:{_WEEKDAYS})\b"
     rf"|(?:January|February|March|April|June|July|August|September|October|November|December)\b)"
 )
-
-def _is_acronym(tok: str) -> bool:
-    letters = tok.rstrip("+")
-    return len(letters) >= 2 and letters.isupper()
-
-
-@functools.lru_cache(maxsize=200_000)
-def token_kind(tok: str) -> str:
-    """Classify a word token: vi, number, acronym, romaji, pinyin, english, other."""
-    if any(c.isdigit() for c in tok):
-        return "number"
-    if "." in tok or "/" in tok:
-        return "other_ok"  # domains, abbreviations such as "v.v"
-    if _is_acronym(tok):
-        return "acronym"
-    if all(is_vietnamese_syllable(p) for p in re.split(r"[-'’]", tok) if p):
-        return "vi"
-    low = tok.lower()
-    if not low.isascii():
-        return "other"
-    if tok.islower() and english_zipf(low) >= 4.0:
-        return "english"
-    if tok[0].isupper() and is_pinyin_word(low):
-        return "pinyin"
-    if ROMAJI_RE.match(low):
-        return "romaji"
-    if english_zipf(low) >= 3.0:
-        return "english"
-    return "other"
-
 
 # --------------------------------------------------------------------------- rules
 
@@ -189,11 +159,15 @@ class RuleDetector:
             raise ConfigError(f"unknown detector weight(s) {sorted(unknown)}")
         self.weights = {**DEFAULT_WEIGHTS, **settings.weights}
         self.names = None
+        self.slots = None
         if settings.name_stats:
             from repair import project_path
             from repair.detect.names import NameEvidence, load_name_stats
+            from repair.detect.slots import SlotEvidence
 
-            self.names = NameEvidence(load_name_stats(project_path(settings.name_stats)))
+            stats = load_name_stats(project_path(settings.name_stats))
+            self.names = NameEvidence(stats)
+            self.slots = SlotEvidence(stats)
 
     def spans(self, text: str) -> list[Span]:
         """All rule evidence in ``text``, with weights."""
@@ -217,8 +191,9 @@ class RuleDetector:
                     Span(m.start(), m.end(), "calque", text[m.start() : m.end()], w["calque"])
                 )
         if self.names is not None:  # names an alias or date already explains need no more
+            assert self.slots is not None
             out.extend(
-                s for s in self.names.spans(text)
+                s for s in (*self.names.spans(text), *self.slots.spans(text))
                 if not any(a < s.end and s.start < b for a, b in covered)
             )
         return sorted(out, key=lambda s: (s.start, -s.end))

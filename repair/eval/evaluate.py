@@ -40,6 +40,9 @@ class EvalReport:
     # chrF++ against gold rewrites ("gold"/"reference" fields), where the file has them:
     # (n, proposals, do-nothing, alias-only)
     chrf: tuple[int, float, float, float] | None = None
+    # recall per artifact family, where gold records name one ("family": the name-artifact
+    # families of tests/data/families): family -> (flagged, total)
+    families: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def rows(self) -> list[tuple[str, str]]:
         def share(pair: tuple[int, int]) -> str:
@@ -60,7 +63,7 @@ class EvalReport:
             (f"chrF++ vs gold rewrites ({self.chrf[0]}): proposals", f"{self.chrf[1]:.2f}"),
             ("chrF++ vs gold rewrites: do-nothing", f"{self.chrf[2]:.2f}"),
             ("chrF++ vs gold rewrites: alias-only", f"{self.chrf[3]:.2f}"),
-        ])
+        ]) + [(f"recall: {k}", share(v)) for k, v in sorted(self.families.items())]
 
 
 def _alias_covered(s: str, aliases: AliasTable) -> bool:
@@ -103,6 +106,10 @@ def evaluate(gold: str | Path, pipeline: Pipeline, eval_settings: EvalSettings) 
         label = seg.fields["label"]
         if label == "artifact":
             pos.append(det.score)
+            fam = seg.fields.get("family")
+            if isinstance(fam, str):
+                hit, total = rep.families.get(fam, (0, 0))
+                rep.families[fam] = (hit + det.flagged, total + 1)
             if not det.flagged:
                 rep.missed.append(seg.id)
         elif label == "clean":

@@ -82,7 +82,7 @@ class SessionFilters:
     max_score: float = 1.0
     category: str | None = None
     # "uncertainty" orders by distance from this score; None = the detector's threshold in
-    # force under the default config (0.8848 for the shipped model, not 0.5)
+    # force under the default config (0.93 for the shipped model, not 0.5)
     threshold: float | None = None
 
 
