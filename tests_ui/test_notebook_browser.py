@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from repair.config import ROOT, load_settings
+from repair import ROOT
+from repair.config import load_settings
 from repair.jobs import run_job
 from repair.review import Queue
 
