@@ -9,8 +9,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["WORD_RE", "chrf", "exact_rate", "hter", "roc_auc", "span_hits", "word_edit_distance",
-           "words"]
+__all__ = ["WORD_RE", "chrf", "exact_rate", "hter", "levenshtein", "roc_auc", "span_hits",
+           "word_edit_distance", "words"]
 
 WORD_RE = re.compile(r"[^\W_]+(?:['’\-.][^\W_]+)*|[^\w\s]|_")
 
@@ -63,16 +63,20 @@ def words(text: str) -> list[str]:
     return WORD_RE.findall(text)
 
 
-def word_edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance over words (insertions, deletions, substitutions)."""
-    wa, wb = words(a), words(b)
-    prev = list(range(len(wb) + 1))
-    for i, x in enumerate(wa, start=1):
+def levenshtein(x: Sequence[str], y: Sequence[str]) -> int:
+    """Edit distance between two token sequences (insertions, deletions, substitutions)."""
+    prev = list(range(len(y) + 1))
+    for i, p in enumerate(x, start=1):
         cur = [i]
-        for j, y in enumerate(wb, start=1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
+        for j, q in enumerate(y, start=1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (p != q)))
         prev = cur
     return prev[-1]
+
+
+def word_edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance over words (insertions, deletions, substitutions)."""
+    return levenshtein(words(a), words(b))
 
 
 def hter(proposal: str, final: str) -> float:

@@ -26,6 +26,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from repair.metrics import levenshtein
+
 __all__ = ["PhraseEdit", "Token", "tokens_of", "phrase_edits", "apply_edits", "anchored",
            "edit_cost", "MAX_GAP", "MAX_JUMP"]
 
@@ -202,15 +204,7 @@ def edit_cost(edit: PhraseEdit) -> int:
     also changed); otherwise the word Levenshtein distance inside the edit."""
     old, new = [t.text for t in tokens_of(edit.old)], [t.text for t in tokens_of(edit.new)]
     if edit.moved:
-        return 1 + _levenshtein(sorted(old), sorted(new))
-    return _levenshtein(old, new)
+        return 1 + levenshtein(sorted(old), sorted(new))
+    return levenshtein(old, new)
 
 
-def _levenshtein(x: Sequence[str], y: Sequence[str]) -> int:
-    prev = list(range(len(y) + 1))
-    for i, p in enumerate(x, start=1):
-        cur = [i]
-        for j, q in enumerate(y, start=1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (p != q)))
-        prev = cur
-    return prev[-1]
