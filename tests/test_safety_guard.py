@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from .conftest import ROOT, SAMPLES, run_cli
@@ -203,6 +203,7 @@ OUT_KINDS = ["new", "missing parent", "existing file", "input", "symlink", "fold
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(kinds=st.lists(st.sampled_from(OUT_KINDS), min_size=1, max_size=3))
+@example(kinds=["missing parent", "own output"])  # own output after a made parent folder
 def test_user_files_are_byte_equal_whatever_out_is(tmp_path_factory, kinds):
     """Whatever sequence of --out choices a user makes, every file the tool did not write
     is byte-equal afterwards, and every run either succeeds or exits 2 with a message."""
@@ -213,6 +214,7 @@ def test_user_files_are_byte_equal_whatever_out_is(tmp_path_factory, kinds):
     cfg = tmp / "rules.yaml"
     cfg.write_text(RULES, encoding="utf-8")
     ours: set[str] = set()
+    outputs: set[str] = set()
     for n, kind in enumerate(kinds):
         out = tmp / f"o{n}.jsonl"
         if kind == "missing parent":
@@ -232,8 +234,8 @@ def test_user_files_are_byte_equal_whatever_out_is(tmp_path_factory, kinds):
                 os.mknod(out, stat.S_IFCHR | 0o600, os.makedev(1, 3))
             except PermissionError:
                 os.mkfifo(out)
-        elif kind == "own output" and ours:
-            out = Path(sorted(ours)[0])
+        elif kind == "own output" and outputs:
+            out = Path(sorted(outputs)[0])  # an output file, not a folder it made
         before = {p: v for p, v in _snapshot(tmp).items() if p not in ours}
         code = run_cli("detect", src, "--out", out, "--config", cfg)
         if kind in ("new", "missing parent") or (kind == "own output" and str(out) in ours):
@@ -241,6 +243,7 @@ def test_user_files_are_byte_equal_whatever_out_is(tmp_path_factory, kinds):
         elif kind != "own output":
             assert code == 2
         if code == 0:
+            outputs.add(str(out))
             ours |= {str(out), str(out) + ".config.yaml"}
             ours |= {str(p) for p in out.parents if str(p).startswith(str(tmp / "new"))}
         after = _snapshot(tmp)
