@@ -23,7 +23,7 @@ from repair.rewrite.model import LAYER_DIR, PATTERNS_FILE
 from repair.rewrite.recall import Recall
 from repair.text import Segment
 
-__all__ = ["PipelineSettings", "Pipeline"]
+__all__ = ["PipelineSettings", "Pipeline", "with_model_directory"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class PipelineSettings:
     names: NamesSettings = field(default_factory=NamesSettings)
 
 
-def _with_learned_patterns(settings: PipelineSettings) -> PipelineSettings:
+def with_model_directory(settings: PipelineSettings) -> PipelineSettings:
     """``settings`` whose detector also flags the phrases the rewriter in ``rewrite.model``
     learned from reviewers (its ``patterns.tsv``), whose proposals apply the learned phrases the
     reviewers agreed on like known calques, and whose detector uses the learned layer the
@@ -70,7 +70,7 @@ class Pipeline:
     def from_settings(cls, settings: PipelineSettings, aliases: AliasTable, *,
                       proposals: bool = True, memory: Recall | None = None) -> Pipeline:
         """The pipeline of ``settings`` (with the learned patterns its rewriter brings)."""
-        return cls(_with_learned_patterns(settings), aliases, proposals=proposals,
+        return cls(with_model_directory(settings), aliases, proposals=proposals,
                    memory=memory)
 
     def detect(self, segments: Iterable[Segment]) -> list[Detection]:

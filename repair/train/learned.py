@@ -33,11 +33,10 @@ _TOKEN = re.compile(r"\S+")
 def runtime_settings(out: Path, run_settings):
     """``run_settings`` as ``repair run --rewriter OUT`` will see them: the learned phrases
     and layer of ``out`` in force."""
-    from repair.pipeline import Pipeline
+    from repair.pipeline import with_model_directory
 
-    return Pipeline.from_settings(dataclasses.replace(
-        run_settings, rewrite=dataclasses.replace(run_settings.rewrite, model=str(out))),
-        None).settings
+    return with_model_directory(dataclasses.replace(
+        run_settings, rewrite=dataclasses.replace(run_settings.rewrite, model=str(out))))
 
 
 def learn_patterns(base: Path, out: Path, machine: Sequence[str], final: Sequence[str],
