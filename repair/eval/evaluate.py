@@ -43,6 +43,10 @@ class EvalReport:
     # recall per artifact family, where gold records name one ("family": the name-artifact
     # families of tests/data/families): family -> (flagged, total)
     families: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # exact match of proposals against gold rewrites: (equal, n), and per ``kind`` field:
+    # kind -> (n, exact, chrF++ proposals, do-nothing, alias-only)
+    exact: tuple[int, int] = (0, 0)
+    by_kind: dict[str, tuple[int, int, float, float, float]] = field(default_factory=dict)
 
     def rows(self) -> list[tuple[str, str]]:
         def share(pair: tuple[int, int]) -> str:
@@ -63,7 +67,29 @@ class EvalReport:
             (f"chrF++ vs gold rewrites ({self.chrf[0]}): proposals", f"{self.chrf[1]:.2f}"),
             ("chrF++ vs gold rewrites: do-nothing", f"{self.chrf[2]:.2f}"),
             ("chrF++ vs gold rewrites: alias-only", f"{self.chrf[3]:.2f}"),
-        ]) + [(f"recall: {k}", share(v)) for k, v in sorted(self.families.items())]
+            ("proposals equal to gold", share(self.exact)),
+        ]) + [(f"recall: {k}", share(v)) for k, v in sorted(self.families.items())] + [
+            (f"kind {k} ({v[0]}): exact / chrF++ prop, nothing, alias",
+             f"{v[1]}/{v[0]} / {v[2]:.2f}, {v[3]:.2f}, {v[4]:.2f}")
+            for k, v in sorted(self.by_kind.items())]
+
+
+def _by_kind(refs: list, aliases: AliasTable) -> dict[str, tuple[int, int, float, float, float]]:
+    """Per ``kind`` field of the gold records: (n, exact, chrF++ of proposals, do-nothing,
+    alias-only)."""
+    groups: dict[str, list] = {}
+    for p, r in refs:
+        kind = p.detection.segment.fields.get("kind")
+        if isinstance(kind, str):
+            groups.setdefault(kind, []).append((p, r))
+    out = {}
+    for kind, items in groups.items():
+        golds = [r for _, r in items]
+        srcs = [p.detection.segment.text for p, _ in items]
+        out[kind] = (len(items), sum(p.text == r for p, r in items),
+                     chrf([p.text for p, _ in items], golds), chrf(srcs, golds),
+                     chrf([canonicalize(t, aliases)[0] for t in srcs], golds))
+    return out
 
 
 def _alias_covered(s: str, aliases: AliasTable) -> bool:
@@ -154,6 +180,11 @@ def evaluate(gold: str | Path, pipeline: Pipeline, eval_settings: EvalSettings) 
             chrf([canonicalize(p.detection.segment.text, aliases)[0] for p, _ in refs],
                  gold_texts),
         )
+        rep.exact = (sum(p.text == r for p, r in refs), len(refs))
+        for p, r in refs:
+            if p.text != r:
+                rep.failures.append(f"{p.detection.segment.id}: {p.text!r} != gold {r!r}")
+        rep.by_kind = _by_kind(refs, aliases)
     clean = eval_settings.clean
     if clean and Path(clean).exists() and eval_settings.clean_n > 0:
         rep.heldout_clean = clean_false_positives(clean, eval_settings.clean_n, pipeline)
