@@ -16,11 +16,13 @@ from repair.detect.base import Detection
 __all__ = ["ALIAS_MODEL", "SOURCES", "RewriteSettings", "SpanEdit", "Proposal", "edit_ratio"]
 
 ALIAS_MODEL = "alias-v1"
-# proposal sources: "unchanged", "alias" (canonicalisation), "calque" (a known calque's
+# proposal sources ("name": a resolver's strong, unambiguous name candidate, low-confidence):
+# "unchanged", "alias" (canonicalisation), "calque" (a known calque's
 # suggestion), "rule" (an English date put in Vietnamese form), "model" (the rewriter changed a
 # span), "fallback" (the repaired sentence broke an entity constraint: the deterministic
 # proposal instead), "guard" (it was degenerate: the deterministic proposal instead)
-SOURCES = ("unchanged", "alias", "calque", "rule", "lexicon", "model", "fallback", "guard")
+SOURCES = ("unchanged", "alias", "calque", "rule", "lexicon", "name", "model", "fallback",
+           "guard")
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,18 @@ than a bound, or when it loses a number or a quotation mark of the input.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
+from collections.abc import Set
 from dataclasses import dataclass
 
-__all__ = ["GuardLimits", "check_rewrite", "span_problem", "GUARD_REASONS", "SPAN_CONTEXT"]
+__all__ = ["GuardLimits", "check_rewrite", "span_problem", "deletion_problem", "GUARD_REASONS",
+           "SPAN_CONTEXT", "vi_compounds"]
 
 GUARD_REASONS = ("repetition", "length", "edit_ratio", "number", "quote", "empty", "markup",
-                 "copied", "placeholders")
+                 "copied", "placeholders", "meaning")
+VI_WORDS = "../shared/data/lexicon/vi_words.txt"  # dictionary headwords, one a line
 SPAN_CONTEXT = 4  # words each side a span repair is checked against
 
 _NUM_RE = re.compile(r"\d+")
@@ -98,4 +102,101 @@ def span_problem(span: str, repair: str, left: str = "", right: str = "",
         return "number"
     if Counter(c for c in span if c in _QUOTES) != Counter(c for c in repair if c in _QUOTES):
         return "quote"
+    return ""
+
+
+@functools.lru_cache(maxsize=1)
+def vi_compounds() -> frozenset[str]:
+    """Two-syllable Vietnamese dictionary words, lowercase (empty without the word list)."""
+    from repair import project_path
+
+    p = project_path(VI_WORDS)
+    if not p.exists():
+        return frozenset()
+    with p.open(encoding="utf-8") as fh:
+        return frozenset(w for w in (line.strip().lower() for line in fh) if w.count(" ") == 1)
+
+
+def _deleted(src: list[str], out: list[str]) -> list[int] | None:
+    """Indices of ``src`` words that ``out`` drops, when ``out`` is ``src`` less some words
+    (None otherwise)."""
+    gone, j = [], 0
+    for i, w in enumerate(src):
+        if j < len(out) and out[j] == w:
+            j += 1
+        else:
+            gone.append(i)
+    return gone if j == len(out) and gone else None
+
+
+_TOKEN_RE = re.compile(r"\w+|[^\w\s]")
+_CONNECTORS = frozenset({"và", "lẫn", ",", "hay", "hoặc"})
+
+
+def _inside_quotes(left: str, right: str) -> bool:
+    """The span sits inside a quotation: a quote opened in ``left`` and closed in ``right``."""
+    straight = left.count('"') % 2 == 1 and '"' in right
+    curly = left.rfind("“") > left.rfind("”") and "”" in right
+    return straight or curly
+
+
+def _copies(run: list[str], words: list[str]) -> tuple[list[str], int] | None:
+    """The phrase ``run`` is made of (copies of it joined by connectors: "và X", ", X và X")
+    and how often that phrase occurs in ``words``; None when ``run`` is not such a phrase."""
+    body = run[1:] if run[0] in _CONNECTORS else run
+    for n in range(1, len(body) + 1):
+        phrase = body[:n]
+        parts, k = [], 0
+        while k < len(body):
+            if body[k : k + n] == phrase:
+                parts.append(1)
+                k += n
+            elif body[k] in _CONNECTORS:
+                k += 1
+            else:
+                break
+        if k >= len(body) and parts:
+            count = sum(words[i : i + n] == phrase for i in range(len(words)))
+            return phrase, count
+    return None
+
+
+def deletion_problem(left: str, span: str, repair: str, right: str,
+                     compounds: Set[str] = frozenset()) -> str:
+    """"meaning" when ``repair`` only deletes words of ``span`` and a deleted word carries
+    meaning ("" otherwise). A repetition is deleted only as an exact doubled phrase with
+    nothing between, or as a common-noun "X và X" / "X lẫn X" (the duplicate family); never
+    half of a name's "X và X" (a mistranslated "Việt Nam và X") nor a repeated phrase of a
+    list or figure ("X, X và X"). Nothing inside a quotation is deleted, a one-letter word
+    (a list label, "điểm i") is kept, and so is a word that makes a dictionary word with a
+    neighbour that stays ("cam go")."""
+    lt, st, rt = (_TOKEN_RE.findall(x) for x in (left, span, right))
+    cased = lt + st + rt
+    words = [w.lower() for w in cased]
+    gone = _deleted([w.lower() for w in st], [w.lower() for w in _TOKEN_RE.findall(repair)])
+    if gone is None or all(not words[len(lt) + i][0].isalnum() for i in gone):
+        return ""
+    if _inside_quotes(left, right):
+        return "meaning"
+    idx = [len(lt) + i for i in gone]
+    a, b = idx[0], idx[-1] + 1
+    if idx == list(range(a, b)):  # one contiguous phrase
+        run, n = words[a:b], b - a
+        if words[a - n : a] == run or words[b : b + n] == run:
+            return ""  # an exact doubled phrase, nothing between: the artifact
+        copies = _copies(run, words)
+        if copies is not None and copies[1] > 1:
+            phrase, count = copies
+            first = next(i for i in range(a, b) if words[i] == phrase[0])
+            if count > 2 or cased[first][:1].isupper() or "," in run:
+                return "meaning"  # a list or figure, or a name's "X và X"
+            return ""  # a common noun's "X và X": the duplicate family
+    kept = set(range(len(words))) - set(idx)
+    for i in idx:
+        w = words[i]
+        if len(w) == 1 and w.isalpha():
+            return "meaning"
+        if (i - 1 in kept and f"{words[i - 1]} {w}" in compounds) or (
+                i + 1 in kept and f"{w} {words[i + 1]}" in compounds):
+            return "meaning"
     return ""

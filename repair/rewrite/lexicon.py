@@ -127,13 +127,46 @@ def load_lexicon(path: str, settings: LexiconSettings = LexiconSettings()) -> Te
     return TermLexicon(counts, settings, p)
 
 
+_CAP_WORD = re.compile(r"[^\W\d_][\w'-]*")
+_QUOTED = re.compile(r"[\"“”«»]([^\"“”«»]{1,200})[\"“”«»]")
+
+
+def _in_name(text: str, start: int, end: int) -> bool:
+    """A capitalised word next to another capitalised word (across a space or a hyphen): a
+    proper name, which is the reviewer's, not the lexicon's ("Tổng thống Donand Trump")."""
+    if not text[start:end][:1].isupper():
+        return False
+    head = text[:start].rstrip(" -")
+    before = _CAP_WORD.findall(head[-40:]) if head != text[:start] else []
+    if before and head.endswith(before[-1]) and before[-1][:1].isupper():
+        rest = head[: len(head) - len(before[-1])].rstrip()
+        if rest and rest[-1] not in ".!?:":  # not capitalised as the sentence's first word
+            return True
+    after = re.match(r"[ -]+([^\W\d_]+)", text[end:])
+    return bool(after and after.group(1)[:1].isupper())
+
+
+def _english_quotes(text: str) -> list[tuple[int, int]]:
+    """Quoted passages that look English (every word plain ASCII, none a Vietnamese word
+    with its tone marks): a title or a quotation, never a misspelling to correct."""
+    out = []
+    for m in _QUOTED.finditer(text):
+        words = m.group(1).split()
+        if words and all(w.isascii() for w in words):
+            out.append((m.start(1), m.end(1)))
+    return out
+
+
 def lexicon_matches(text: str, spans: Sequence[tuple[int, int]],
                     lexicon: TermLexicon) -> list[AliasMatch]:
     """Corrections of the rare words of ``text`` inside ``spans`` (the flagged ones)."""
     out: list[AliasMatch] = []
+    quoted = _english_quotes(text)
     for m in _WORD_RE.finditer(text):
         if not any(a < m.end() and m.start() < b for a, b in spans):
             continue
+        if _in_name(text, m.start(), m.end()) or any(a <= m.start() < b for a, b in quoted):
+            continue  # a proper name ("Tổng thống Donand Trump"), or quoted English
         fix = lexicon.correction(m.group())
         if fix is not None:
             form = fix[0]
