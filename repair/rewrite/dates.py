@@ -49,12 +49,21 @@ _ENGLISH_CONTEXT = 5.0  # an English word this frequent next to it: an English p
 _DAY_WORDS = ("sáng", "trưa", "chiều", "tối", "đêm", "hôm", "ngày", "rạng sáng")
 
 
+_WEEKDAY_WORDS = (*_DAY_WORDS, "vào", "từ", "đến", "tới", "các", "mỗi", "hằng", "hàng", "sang",
+                  "trước", "sau", "là")
+
+
 def _replacement(m: re.Match[str], before: str) -> str | None:
     g = m.groupdict()
     if g["wd"]:
         if not g["wd"][0].isupper():
             return None  # lowercase "monday" is not a date left by MT
-        return _WEEKDAY_VI[g["wd"].lower()]
+        day = _WEEKDAY_VI[g["wd"].lower()]
+        # "on Monday", or a bare weekday with no word saying when: "hôm thứ Hai", as news
+        # writes a past weekday; after "vào", "sáng", "ngày", ... the weekday alone
+        if g["on"] or not before.rstrip().lower().endswith(_WEEKDAY_WORDS):
+            return f"hôm {day}"
+        return day
     month_word = g["m1"] or g["m2"] or g["m3"] or g["m4"]
     if not month_word[0].isupper():
         return None  # "may" is an English modal more often than a month in lower case
@@ -83,6 +92,8 @@ def _in_name(text: str, start: int, end: int) -> bool:
     before = text[:start].rstrip().rsplit(None, 1)[-1:] or [""]
     after = text[end:].lstrip().split(None, 1)[:1] or [""]
     for w in (before[0].strip(".,;:!?\"'()“”"), after[0].strip(".,;:!?\"'()“”")):
+        if w.lower() in ("on", "in", "at"):
+            continue  # the date's own preposition
         english = w.lower() not in ("on", "in", "at") and \
             english_zipf(w.lower()) >= _ENGLISH_CONTEXT
         if w.isascii() and (_LATIN_CAP.fullmatch(w) or english):
@@ -125,8 +136,12 @@ def find_dates(text: str) -> list[AliasMatch]:
         if any(m.start() < o.end and o.start < m.end() for o in out):
             continue
         rep = _replacement(m, text[: m.start()])
-        if rep is None or ((m.group("m4") or m.group("wd")) and _in_name(text, m.start(), m.end())):
+        # "Singh on Monday": a name before "on" does not make the weekday part of it
+        start = m.start("wd") if m.group("wd") and m.group("on") else m.start()
+        if rep is None or ((m.group("m4") or m.group("wd")) and _in_name(text, start, m.end())):
             continue
+        if m.group("wd") and _first(text, m.start()):
+            rep = rep[:1].upper() + rep[1:]  # the sentence's first word
         if m.group("m1") and m.group("m1").lower() == "may" and not m.group("y1") \
                 and not m.group("on"):
             continue  # "May 5" without "on" or a year is too often "may" + a number

@@ -70,13 +70,23 @@ def fixed_table(settings: RewriteSettings, aliases: AliasTable) -> AliasTable:
 
 
 def fixed_matches(text: str, table: AliasTable, dates: bool = True,
-                  extra: Iterable[AliasMatch] = ()) -> list[AliasMatch]:
+                  extra: Iterable[AliasMatch] = (), leftovers: bool = False,
+                  ) -> list[AliasMatch]:
     """The deterministic repairs of ``text``: alias variants and known calques (``table``),
-    then English dates and ``extra`` matches where nothing before matched, left to right."""
+    with ``leftovers`` a rank after a name put before it (taking in the matches inside),
+    then English dates, ``extra`` matches and, with ``leftovers``, doubled function words
+    and a closing "etc." where nothing before matched, left to right."""
     from repair.rewrite.dates import find_dates
+    from repair.rewrite.leftovers import leftover_matches, title_order
 
     found = table.find(text)
+    if leftovers:
+        orders = title_order(text, found)
+        found = [m for m in found if not any(o.start <= m.start and m.end <= o.end
+                                             for o in orders)] + orders
     later = (list(find_dates(text)) if dates else []) + list(extra)
+    if leftovers:
+        later += leftover_matches(text)
     for d in later:
         if not any(d.start < m.end and m.start < d.end for m in found):
             found.append(d)
@@ -143,7 +153,7 @@ def _splice(text: str, matches: Iterable[AliasMatch]) -> str:
 def _source(matches: Iterable[AliasMatch]) -> str:
     types = {m.type for m in matches}
     for kind, source in (("name", "name"), ("calque", "calque"), ("date", "rule"),
-                         ("lexicon", "lexicon")):
+                         ("order", "rule"), ("leftover", "rule"), ("lexicon", "lexicon")):
         if kind in types:
             return source
     return "alias" if types else "unchanged"
@@ -156,7 +166,8 @@ def _fixed(det: Detection, settings: RewriteSettings, table: AliasTable,
     text = det.segment.text
     if matches is None:
         matches = fixed_matches(text, table, settings.dates,
-                                 lexicon_fixes(det, settings) + name_fixes(det))
+                                 lexicon_fixes(det, settings) + name_fixes(det),
+                                 settings.leftovers)
     new = _splice(text, matches)
     ratio = edit_ratio(text, new)
     return Proposal(det, new, source or _source(matches), model, ratio,
@@ -258,7 +269,8 @@ def _propose_with_model(
         if not det.flagged:
             continue
         found[i] = fixed_matches(det.segment.text, table, settings.dates,
-                                 lexicon_fixes(det, settings) + name_fixes(det))
+                                 lexicon_fixes(det, settings) + name_fixes(det),
+                                 settings.leftovers)
         prot = protect(det.segment.text, table, found[i])
         if prot is None:
             continue
