@@ -83,3 +83,21 @@ def test_name_candidate_taken_only_when_strong_and_unambiguous(cands, taken):
         assert p.replacements[0].type == "name" and "resolver score" in p.replacements[0].source
     else:
         assert p.text == text and not p.low_confidence
+
+
+def test_clean_human_sentences_skip_what_eval_reads(tmp_path):
+    import gzip
+    import json
+
+    from repair.eval.harm import clean_human_sentences
+
+    rows = [" ".join(["từ"] * (45 if i % 7 == 0 else 10)) + f" {i}" for i in range(60)]
+    p = tmp_path / "dev.jsonl.gz"
+    with gzip.open(p, "wt", encoding="utf-8") as fh:
+        for i, t in enumerate(rows):
+            fh.write(json.dumps({"doc_id": "d", "n": i, "text": t}) + "\n")
+    got = clean_human_sentences(p, n=10, skip=20)
+    long_ones = [i for i in range(20, 60) if i % 7 == 0]
+    assert len(got) == 10 and all(i >= 20 for i, _ in got)
+    assert set(long_ones) <= {i for i, _ in got}  # every unread long sentence first
+    assert {i for i, _ in got} - set(long_ones) == {55, 57, 58, 59}  # then the last ones

@@ -41,6 +41,8 @@ def eval_cmd(
     no_default_aliases: Annotated[
         bool, typer.Option("--no-default-aliases", help="without the config's alias tables")
     ] = False,
+    harm: Annotated[int, typer.Option(
+        help="also list every change on N clean human-written sentences no stage reads")] = 0,
 ) -> None:
     """Measure detection and proposals on a labelled file and held-out clean text."""
     from repair.config import load_aliases
@@ -69,6 +71,18 @@ def eval_cmd(
     if verbose:
         for f in report.failures:
             out.print(f"  {f}")
+    if harm > 0:
+        from repair.eval.harm import clean_changes, clean_human_sentences
+
+        if not run.eval.clean:
+            raise ConfigError("no held-out corpus: set eval.clean for --harm")
+        sents = clean_human_sentences(run.eval.clean, harm)
+        changes = clean_changes(pipeline, sents)
+        out.print(f"clean human-written sentences unchanged: {len(sents) - len(changes)}/"
+                  f"{len(sents)} = {1 - len(changes) / max(1, len(sents)):.4f}")
+        for c in changes:
+            out.print(f"  [{c.index}] {c.source}\n  - {c.text}\n  + {c.proposal}",
+                      highlight=False, markup=False)
     if synthetic > 0:
         from repair.eval.heldout import evaluate_synthetic
 

@@ -4,15 +4,14 @@ that no training or tuning used.
 The clean set is the corpus's ``dev.jsonl.gz`` after the sentences the held-out false-positive
 rate reads (the first ``eval.clean_n``): first every sentence there longer than the 40 words
 the synthetic evaluation and the rewriter's keep calibration draw from (no stage reads them),
-then, to make up ``n``, the last sentences of the file. Run it as
-``python -m repair.eval.harm [N] [OUT.jsonl]``.
+then, to make up ``n``, the last sentences of the file (of which the rewriter's keep
+calibration drew its one margin from a random sample; nothing else reads them). Run it as
+``repair eval --harm 2000`` (every change listed).
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,24 +54,3 @@ def clean_changes(pipeline: Pipeline, sentences: list[tuple[int, str]]) -> list[
             seg = p.detection.segment
             out.append(Change(int(seg.id), seg.text, p.text, p.source))
     return out
-
-
-def main(argv: list[str]) -> int:
-    from repair.config import load_aliases, load_settings
-
-    n = int(argv[0]) if argv else 2000
-    settings = load_settings(None)
-    sents = clean_human_sentences(settings.eval.clean, n)
-    changes = clean_changes(Pipeline.from_settings(settings, load_aliases(settings)), sents)
-    if len(argv) > 1:
-        Path(argv[1]).write_text("".join(json.dumps(c.__dict__, ensure_ascii=False) + "\n"
-                                         for c in changes), encoding="utf-8")
-    sys.stdout.write(f"{len(sents) - len(changes)}/{len(sents)} unchanged "
-                     f"({1 - len(changes) / len(sents):.4f})\n")
-    for c in changes:
-        sys.stdout.write(f"[{c.index}] {c.source}\n  - {c.text}\n  + {c.proposal}\n")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
