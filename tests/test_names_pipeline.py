@@ -88,14 +88,16 @@ def test_run_output_queue_review_and_alias_row(write, tmp_path, capsys, no_alias
     assert a["flagged"]
     named = [s for s in a["spans"] if s.get("candidates")]
     assert named and named[0]["candidates"][0]["name"] == "Nguyễn Xuân Phúc"
-    assert "Ruan Chunfu" in a["proposal"]  # a candidate is never applied silently
+    # a strong, unambiguous candidate is taken (#21), never silently: low confidence, evidence
+    assert "Nguyễn Xuân Phúc" in a["proposal"] and a["low_confidence"]
+    assert a["proposal_source"] == "name" and a["replacements"][0]["type"] == "name"
     assert b["proposal"] == CLEAN and not any(s.get("candidates") for s in b["spans"])
 
     from repair.review import Queue
 
     with Queue(queue) as q:
-        (item,) = [it for it in q.items() if it.text == RUAN]  # queued although unchanged
-    assert item.proposal == RUAN
+        (item,) = [it for it in q.items() if it.text == RUAN]
+    assert item.proposal == a["proposal"]
     assert any(s.get("candidates") for s in item.spans)
     # the review view (notebook) shows them with their evidence
     from repair.aliases import AliasTable
