@@ -61,8 +61,10 @@ def title_order(text: str, found: Sequence[AliasMatch]) -> list[AliasMatch]:
         form = ranks[rank.lower()]
         if not text[: m.start()].strip() or text[: m.start()].rstrip()[-1] in ".!?:":
             form = form[:1].upper() + form[1:]
+        why = "; ".join(["rules:rank before the name", *(f"{f.text} -> {f.canonical}: {f.source}"
+                                                          for f in inner)])
         out.append(AliasMatch(m.start(), m.end(), m.group(), f"{form} {fixed_name}", "order",
-                              "rules:rank before the name"))
+                              why))
     return out
 
 
