@@ -5,15 +5,19 @@ Usage, from the project root (deterministic: same lists, corpus and seed give th
     PYTHONPATH=$PWD python tests/data/families/make_families.py
 
 Each family inserts machine-translation-style renderings of names from a list
-(``lists_dev.tsv`` or ``lists_heldout.tsv``) into real clean news sentences of
-``../shared/data/corpus/dev.jsonl.gz`` (its sentences 5,000 onwards; ``repair eval`` counts
-false positives on sentences 0-4,999): a name after a title, or a place after "tỉnh",
-"thành phố", "cảng" ..., is replaced by the rendering. The unchanged carrier sentences are
-written too, labelled clean.
+(``lists_dev.tsv``, ``lists_heldout.tsv`` or ``lists_fresh.tsv``) into real clean news
+sentences: for ``dev`` and ``heldout`` those of ``../shared/data/corpus/dev.jsonl.gz`` (its
+sentences 5,000 onwards; ``repair eval`` counts false positives on sentences 0-4,999), for
+``fresh`` a slice of ``train.jsonl.gz`` no tuning looked at (``FRESH_FROM`` onwards, articles
+of the detector's ``valid`` part, no sentence of the every-7th sample the rules' training-corpus
+false positives were counted on). A name after a title, or a place after "tỉnh", "thành phố",
+"cảng" ..., is replaced by the rendering. The unchanged carrier sentences are written too,
+labelled clean. ``python make_families.py fresh`` builds one split.
 """
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import random
@@ -26,9 +30,12 @@ from repair.text import is_vietnamese_syllable
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 CORPUS = ROOT.parent / "shared" / "data" / "corpus" / "dev.jsonl.gz"
+TRAIN_CORPUS = ROOT.parent / "shared" / "data" / "corpus" / "train.jsonl.gz"
 FIRST_CARRIER = 5000  # sentences before this one are the held-out clean FP set
+FRESH_FROM = 600_000  # the fresh split's carriers: train.jsonl.gz from this sentence on
 PER_FAMILY = 36
-SEED = {"dev": 20_261_205, "heldout": 20_261_206}
+SEED = {"dev": 20_261_205, "heldout": 20_261_206, "fresh": 20_261_207}
+SPLITS = tuple(SEED)
 
 _U = "A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈẺẼẸÍÌỈĨỊÓÒỎÕỌÚÙỦŨỤÝỲỶỸỴẤẦẨẪẬẮẰẲẴẶẾỀỂỄỆỐỒỔỖỘỚỜỞỠỢỨỪỬỮỰ"
 _CAP = rf"[{_U}][^\W\d_]*"
@@ -105,21 +112,39 @@ class Renderer:
         return " ".join(out)
 
 
-def carriers(pattern: re.Pattern[str], split: str, person: bool) -> list[tuple[int, str, re.Match]]:
+@functools.lru_cache(maxsize=4)
+def carrier_pool(split: str) -> tuple[tuple[int, str], ...]:
+    """(index in its corpus file, sentence) of every sentence a split may take carriers from."""
     out = []
+    if split == "fresh":
+        from repair.train.detector import corpus_split
+
+        with gzip.open(TRAIN_CORPUS, "rt", encoding="utf-8") as fh:
+            for i, line in enumerate(fh):
+                if i < FRESH_FROM or i % 7 == 0:
+                    continue
+                rec = json.loads(line)
+                if corpus_split(rec["doc_id"]) == "valid":
+                    out.append((i, rec["text"]))
+        return tuple(out)
     parity = 0 if split == "dev" else 1
     with gzip.open(CORPUS, "rt", encoding="utf-8") as fh:
         for i, line in enumerate(fh):
-            if i < FIRST_CARRIER or i % 2 != parity:
+            if i >= FIRST_CARRIER and i % 2 == parity:
+                out.append((i, json.loads(line)["text"]))
+    return tuple(out)
+
+
+def carriers(pattern: re.Pattern[str], split: str, person: bool) -> list[tuple[int, str, re.Match]]:
+    out = []
+    for i, text in carrier_pool(split):
+        for m in pattern.finditer(text):
+            if not all(is_vietnamese_syllable(w) for w in m.group(2).split()):
+                continue  # a foreign name or place: "thành phố Vila Nova de Gaia"
+            if person and m.group(2).split()[0] not in _CARRIER_SURNAMES:
                 continue
-            text = json.loads(line)["text"]
-            for m in pattern.finditer(text):
-                if not all(is_vietnamese_syllable(w) for w in m.group(2).split()):
-                    continue  # a foreign name or place: "thành phố Vila Nova de Gaia"
-                if person and m.group(2).split()[0] not in _CARRIER_SURNAMES:
-                    continue
-                out.append((i, text, m))
-                break
+            out.append((i, text, m))
+            break
     return out
 
 
@@ -173,7 +198,7 @@ def build(split: str) -> list[dict]:
 
 
 def main(argv: list[str]) -> None:
-    for split in argv or ["dev", "heldout"]:
+    for split in argv or list(SPLITS):
         rows = build(split)
         path = HERE / f"{split}.jsonl"
         with path.open("w", encoding="utf-8") as fh:
