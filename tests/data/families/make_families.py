@@ -39,7 +39,7 @@ SPLITS = tuple(SEED)
 
 _U = "A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈẺẼẸÍÌỈĨỊÓÒỎÕỌÚÙỦŨỤÝỲỶỸỴẤẦẨẪẬẮẰẲẴẶẾỀỂỄỆỐỒỔỖỘỚỜỞỠỢỨỪỬỮỰ"
 _CAP = rf"[{_U}][^\W\d_]*"
-_NAME = rf"{_CAP}(?: {_CAP}){{1,3}}(?! {_CAP})"  # the whole capitalised run
+_NAME = rf"{_CAP}(?: {_CAP}){{1,3}}(?![\w-]| {_CAP})"  # the whole capitalised run, whole words
 # titles before a person's name; official ones may take "Nhật Bản" for a Japanese minister
 _OFFICIAL = (
     "Phó Thủ tướng|Thủ tướng|Bộ trưởng|Thứ trưởng|Chủ tịch nước|Chủ tịch|Tổng Bí thư|Bí thư|"
