@@ -75,7 +75,8 @@ class Pipeline:
 
     def detect(self, segments: Iterable[Segment]) -> list[Detection]:
         """Scores and spans, with name candidates on flagged name spans (never applied)."""
-        dets: Iterable[Detection] = detect(segments, self.settings.detect, self.aliases)
+        dets: Iterable[Detection] = detect(segments, self.settings.detect, self.aliases,
+                                           self.settings.names)
         names = self.settings.names
         if names.candidates:
             dets = attach_candidates(dets, load_resolver(names), names.top_k)

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from repair.aliases import AliasTable
 from repair.detect.base import CATEGORIES, DEFAULT_WEIGHTS, Detection, DetectSettings, Span
 from repair.detect.rules import RuleDetector
+from repair.names import NamesSettings
 from repair.text import Segment
 
 __all__ = [
@@ -40,10 +41,12 @@ def effective_threshold(settings: DetectSettings) -> float:
 
 
 def detect(
-    segments: Iterable[Segment], settings: DetectSettings, aliases: AliasTable
+    segments: Iterable[Segment], settings: DetectSettings, aliases: AliasTable,
+    names: NamesSettings | None = None,
 ) -> Iterator[Detection]:
-    """Score each segment (0..1, higher = more likely an MT artifact) with explaining spans."""
-    rules = RuleDetector(settings, aliases)
+    """Score each segment (0..1, higher = more likely an MT artifact) with explaining spans;
+    ``names``: the name tables the slot rules read (the pipeline passes its own)."""
+    rules = RuleDetector(settings, aliases, names)
     threshold = effective_threshold(settings)
     if settings.model:
         from repair.detect.model import load_detector

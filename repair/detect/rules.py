@@ -15,6 +15,7 @@ from repair.aliases import AliasTable, calque_rows
 from repair.detect.base import DEFAULT_WEIGHTS, NAME_CATEGORIES, DetectSettings, Span
 from repair.detect.tokens import token_kind
 from repair.errors import ConfigError
+from repair.names import NamesSettings
 from repair.text import english_zipf, fold_key, nfc, tokens
 
 __all__ = ["RuleDetector", "token_kind"]
@@ -150,7 +151,10 @@ def _load_calques(paths: tuple[str, ...]) -> tuple[re.Pattern[str] | None, dict[
 class RuleDetector:
     """The transparent rule detector (v1). Also the span explainer of the trained detector."""
 
-    def __init__(self, settings: DetectSettings, aliases: AliasTable):
+    def __init__(self, settings: DetectSettings, aliases: AliasTable,
+                 names: NamesSettings | None = None):
+        """``names``: the name tables the slot rules read (the pipeline's ``names`` settings;
+        their defaults when None)."""
         self.settings = settings
         self.aliases = aliases
         self.calque_re, self.calques = _load_calques((settings.calques, *settings.learned))
@@ -167,7 +171,7 @@ class RuleDetector:
 
             stats = load_name_stats(project_path(settings.name_stats))
             self.names = NameEvidence(stats)
-            self.slots = SlotEvidence(stats)
+            self.slots = SlotEvidence(stats, names=names)
 
     def spans(self, text: str) -> list[Span]:
         """All rule evidence in ``text``, with weights."""

@@ -29,7 +29,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from repair.detect.base import Span
+from repair.detect.slots_japanese import (
+    _PLACE_ZIPF,
+    _UNSEEN,
+    JapaneseSlotRules,
+    _cap,
+    _japanese_class,
+)
 from repair.detect.tokens import token_kind
+from repair.names import NamesSettings, load_resolver, project_path
+from repair.names.resolve import Resolver
 from repair.names.stats import NameStats
 from repair.text import english_zipf, is_pinyin_word, is_vietnamese_syllable, tokens
 from repair.text.words import ROMAJI_RE
@@ -76,34 +85,44 @@ _NATIONALITY = tuple(
         "thái lan|ấn độ"
     ).split("|")
 )
-# An English word is a gloss when it is at least this common in English ...
+# An English word is a gloss when it is at least this common in English (2.5 took Korean
+# given names, "Jin", "Seok", and "Antlers" of "Kashima Antlers" for glosses) ...
 _GLOSS_ZIPF = 3.0
-# English words of a calqued place are common words; foreign places that wordfreq lists
-# ("Antwerp", "Kuwait", "Petersburg") are rarer (2.0 took "tỉnh Aichi" for English)
-_PLACE_ZIPF = 3.5
+# ... or, after a name written with Vietnamese tone marks ("Thái", not "Kim": no Korean name
+# carries one), a rarer dictionary word ("Filial")
+_VI_GLOSS_ZIPF = 2.5
+# English words of a calqued place are dictionary words, and at least half of them common ones
+# (_PLACE_ZIPF); a rarer one ("Brocade Wide") is no name clean news writes capitalised
+# (fewer than _UNSEEN times): foreign places that wordfreq lists ("Antwerp", "Madhya
+# Pradesh", "Petersburg") are. 2.0 alone took "tỉnh Aichi" for English.
+_CALQUE_WORD_ZIPF = 2.3
+_FUNCTION_ZIPF = 6.5  # "the", "of", "and": no word of a place name translated by meaning
 # ... and clean news writes it capitalised fewer times than this (not a name or brand itself).
 _GLOSS_CAPITALISED = 100
 _CHINA = ("Trung Quốc", "Trung Hoa", "Đài Loan", "Hồng Kông", "Hong Kong", "Bắc Kinh")
 _LOANWORD = 50  # a lower-case English word clean news uses this often is a loanword
-_SURNAME = 300  # times a syllable starts a Vietnamese name in clean news, to stand alone
-_BRAND = 200  # a Japanese surname clean news writes this often is a maker's name too
+_SURNAME = 100  # times a syllable starts a Vietnamese name in clean news, to stand alone
 _KNOWN_PLACE = 100  # a Vietnamese run clean news writes this often is a name in its own right
-_UNSEEN = 5  # a romaji word clean news wrote fewer times than this is an unknown name
 _INSTITUTION_WORDS = 4  # Vietnamese words a title may take before the name
 _KNOWN_NAME = 20  # times clean news wrote the name a pinyin run reads back as
 _MIN_JP_RUN = 3  # syllables of a Hán-Việt reading of a Japanese name (surname 2 + given 1+)
+_PINYIN_PLACE_SYLLABLES = 2  # a place in pinyin clean news never wrote: 2+ syllables
 
 
-def _cap(w: str) -> bool:
-    return w[:1].isupper()
-
-
-class SlotEvidence:
+class SlotEvidence(JapaneseSlotRules):
     """The rules of the module docstring over one sentence."""
 
-    def __init__(self, stats: NameStats, weights: SlotRuleWeights | None = None):
+    def __init__(self, stats: NameStats, weights: SlotRuleWeights | None = None,
+                 names: NamesSettings | None = None):
         self.stats = stats
         self.w = weights or SlotRuleWeights()
+        # the pipeline's name tables (its ``names`` settings), loaded when a rule first needs
+        # them (a second), cached per process by their paths
+        self.names = names or NamesSettings()
+
+    @property
+    def resolver(self) -> Resolver:
+        return load_resolver(self.names)
 
     def spans(self, text: str) -> list[Span]:
         out: list[Span] = []
@@ -171,11 +190,8 @@ class SlotEvidence:
                 evidence=f"pinyin '{text[a:e]}' after '{slot}' reads back through the Hán-Việt "
                 f"table as '{back}",
             )
-        elif (
-            len(words) >= 2  # one English-looking word is a foreign place ("thành phố Boston")
-            and all(self._english(w, _PLACE_ZIPF) for w in words)
-            and not self._known(words)
-        ):
+        elif len(words) >= 2 and self._calqued(words):
+            # one English-looking word is a foreign place ("thành phố Boston")
             a, e = run[0][0], run[-1][1]
             yield Span(
                 a, e, "calque_name", text[a:e], self.w.calque_place,
@@ -185,9 +201,9 @@ class SlotEvidence:
 
     def _person(self, text: str, slot: str, run: list, japan: bool) -> Iterator[Span]:
         words = [w for *_, w in run]
-        k, low = 0, [w.lower() for w in words]
-        while any(tuple(low[k : k + len(c)]) == c for c in _NATIONALITY):
-            k += next(len(c) for c in _NATIONALITY if tuple(low[k : k + len(c)]) == c)
+        low = [w.lower() for w in words]
+        # one country word: "Nhật Bản Anh Nội Nghĩa Hùng" is a name that starts with "Anh"
+        k = next((len(c) for c in _NATIONALITY if tuple(low[: len(c)]) == c), 0)
         name = run[k:]
         if not name:
             return
@@ -215,10 +231,11 @@ class SlotEvidence:
         # several syllables without a tone mark, or a name clean news knows (a place, a
         # club), are a brand's or a place's ("Giám đốc Phu Vinh Investment")
         if vi == 1:  # a surname alone: one that often starts a name ("Phan", not "Don")
-            glossed = _resolver().gaz.syllables.get(prefix[0].lower(), (0, 0))[0] >= _SURNAME
+            glossed = self._surname(prefix[0])
         else:
             glossed = not (" ".join(prefix).isascii() or self._place_like(prefix))
-        if glossed and vi < len(names) and all(self._gloss_word(w) for w in names[vi:]):
+        zipf = _GLOSS_ZIPF if " ".join(prefix).isascii() else _VI_GLOSS_ZIPF
+        if glossed and vi < len(names) and all(self._gloss_word(w, zipf) for w in names[vi:]):
             yield Span(
                 a, e, "name", text[a:e], self.w.english_in_titled_name,
                 evidence=f"English '{' '.join(names[vi:])}' inside the name "
@@ -227,13 +244,38 @@ class SlotEvidence:
             )
             return
         if japan and vi == len(names) and len(names) >= _MIN_JP_RUN:
-            found = self._read_japanese(" ".join(names))
+            # "Thủ tướng Nhật Bản <name>": the text itself says the name is Japanese
+            marked = k > 0 and low[k - 1] in ("nhật", "bản")
+            found = self._read_japanese(" ".join(names), marked)
             if found:
                 yield Span(
                     a, e, "calque_name", text[a:e], self.w.hanviet_japanese_name,
                     evidence=f"'{text[a:e]}' reads syllable by syllable as the Japanese name "
                     f"{found}: a Japanese name read out in Hán-Việt",
                 )
+
+    def _calqued(self, words: list[str]) -> bool:
+        """Dictionary words of English, at least half of them common, none of the rarer ones a
+        name clean news writes capitalised, and not a phrase clean news writes ("New York",
+        "Saint Petersburg", the alias counts)."""
+        zipfs = [english_zipf(w.lower()) for w in words]
+        # a toneless word a Vietnamese syllable could spell ("Rich", "Sun"; not "San", "Son",
+        # which clean news writes in lower case) counts when it is a common English word and
+        # another word of the run is no Vietnamese syllable; a function word ("The Hague")
+        # is no translated name
+        if not all(
+            self._english(w, _CALQUE_WORD_ZIPF)
+            or (w.isascii() and len(w) >= 3 and z >= _PLACE_ZIPF
+                and self.stats.seen_lower(w) < _LOANWORD)
+            for w, z in zip(words, zipfs, strict=True)
+        ) or all(is_vietnamese_syllable(w) for w in words) or max(zipfs) >= _FUNCTION_ZIPF:
+            return False
+        if 2 * sum(z >= _PLACE_ZIPF for z in zipfs) < len(words):
+            return False
+        if any(z < _PLACE_ZIPF and self.stats.seen(w) - self.stats.seen_lower(w) >= _UNSEEN
+               for w, z in zip(words, zipfs, strict=True)):
+            return False
+        return not _phrase_seen(" ".join(words))
 
     def _known(self, words: list[str]) -> bool:
         """Clean news uses every word of the run capitalised often: a real name."""
@@ -247,7 +289,7 @@ class SlotEvidence:
             token_kind(w) == "pinyin" or (w.isascii() and is_pinyin_word(w)) for w in words
         ) or self._known(words):
             return None
-        cands = _resolver().resolve(" ".join(words), text, top_k=1)
+        cands = self.resolver.resolve(" ".join(words), text, top_k=1)
         if not cands or _bare(cands[0].name) == _bare(" ".join(words)):
             return None  # not pinyin, or the same name without tone marks ("Ha Nam")
         if cands[0].known >= _KNOWN_NAME:
@@ -255,6 +297,12 @@ class SlotEvidence:
         if person and len(words) >= 2 and all(self.stats.seen(w) < _UNSEEN for w in words[1:]):
             # a given name in a pinyin spelling clean news never uses ("Wang Tingyue")
             return f"{cands[0].name}' (a given name no clean sentence spells this way)"
+        if (
+            not person and all(self.stats.seen(w) < _UNSEEN for w in words)
+            and cands[0].known >= _UNSEEN  # read as a name clean news writes (not "Musan")
+            and len(self.resolver.segmentations(" ".join(words))[0]) >= _PINYIN_PLACE_SYLLABLES
+        ):  # a place in a pinyin spelling clean news never uses ("huyện Guiren")
+            return f"{cands[0].name}' (a place no clean sentence spells this way)"
         return None
 
     @staticmethod
@@ -264,12 +312,12 @@ class SlotEvidence:
             and english_zipf(w.lower()) >= zipf
         )
 
-    def _gloss_word(self, w: str) -> bool:
+    def _gloss_word(self, w: str, zipf: float = _GLOSS_ZIPF) -> bool:
         """An English word that is no Vietnamese syllable, no Japanese name word, and that clean
         news rarely writes as it stands here (capitalised: not a name or brand itself; lower
         case: not a loanword)."""
         low = w.lower()
-        if not self._english(w, _GLOSS_ZIPF):
+        if not self._english(w, zipf):
             return False
         if _japanese_class(self.stats, low) != (0, 0) and ROMAJI_RE.match(low):
             return False
@@ -277,56 +325,15 @@ class SlotEvidence:
             return self.stats.seen_lower(w) < _LOANWORD
         return self.stats.seen(w) - self.stats.seen_lower(w) < _GLOSS_CAPITALISED
 
-    @staticmethod
-    def _place_like(words: list[str]) -> bool:
+    def _surname(self, syllable: str) -> bool:
+        """Clean news starts a Vietnamese name with this syllable often (the gazetteer)."""
+        return self.resolver.gaz.syllables.get(syllable.lower(), (0, 0))[0] >= _SURNAME
+
+    def _place_like(self, words: list[str]) -> bool:
         """Clean news writes these capitalised syllables often, mostly after place words
         (the gazetteer): a place or an organisation's name ("Hà Nội"), not a person's."""
-        entry = _resolver().gaz.lookup(words)
+        entry = self.resolver.gaz.lookup(words)
         return bool(entry) and entry[0] >= _KNOWN_PLACE and entry[2] > entry[1]
-
-    # ------------------------------------------------------------------ Japanese names
-
-    def _read_japanese(self, run: str) -> str | None:
-        """The Japanese name the reading tables find for a Hán-Việt run: a segmentation into a
-        surname word of 2+ kanji that the name statistics know as a surname, then a given name
-        word the statistics know as one."""
-        if _resolver().gaz.lookup(run.split()) is not None:
-            return None  # a name clean news writes: Vietnamese
-        for cand in _reader().read(run, top_k=5):
-            if len(cand.words) < 2 or len(cand.words[0]) < 2:
-                continue
-            s_sur, s_given = _japanese_class(self.stats, cand.evidence[0]["romaji"].lower())
-            # a known surname, or two words of 2+ kanji each (surname, given name)
-            if s_sur > s_given or (len(cand.words) == 2 and len(cand.words[1]) >= 2):
-                return f"{' '.join(cand.words)} ({cand.name})"
-        return None
-
-    def _japanese_english(self, text: str) -> Iterator[Span]:
-        """A romaji Japanese surname followed by English words ("Onodera Five")."""
-        toks = [(m.start(), m.end(), m.group(0)) for m in tokens(text)]
-        for i, (s, _, w) in enumerate(toks[:-1]):
-            low = w.lower()
-            if not (_cap(w) and ROMAJI_RE.match(low) and not is_vietnamese_syllable(w)):
-                continue
-            if english_zipf(low) >= _PLACE_ZIPF or self.stats.seen(w) >= _BRAND:
-                continue  # "Japanese Motorcycle"; a maker's name: "Honda Cross Cub"
-            sur, given = _japanese_class(self.stats, low)
-            if sur <= given and not (sur == given == 0 and self.stats.seen(w) < _UNSEEN):
-                continue  # not known as a surname, nor a romaji word news never writes
-            j = i + 1
-            while (
-                j < len(toks) and text[toks[j - 1][1] : toks[j][0]] == " "
-                and self._gloss_word(toks[j][2])
-            ):
-                j += 1
-            if j > i + 1:
-                e = toks[j - 1][1]
-                yield Span(
-                    s, e, "calque_name", text[s:e], self.w.english_in_japanese_name,
-                    evidence=f"English '{text[toks[i + 1][0]:e]}' after the Japanese surname "
-                    f"'{w}': a given name translated kanji by kanji",
-                )
-
 
 def _bare(text: str) -> str:
     """Lower case without tone marks or diacritics ("Tô Lâm" -> "to lam")."""
@@ -340,27 +347,11 @@ def _china(text: str) -> bool:
     return any(w in text for w in _CHINA)
 
 
-def _japanese_class(stats: NameStats, romaji: str) -> tuple[int, int]:
-    """(surname, given) evidence of a romaji word, also spelled with its long vowels as
-    pykakasi writes them ("kato" -> "katou")."""
-    for form in (romaji, romaji + "u", romaji.replace("o", "ou"), romaji.replace("u", "uu")):
-        found = stats.japanese_class(form)
-        if found != (0, 0):
-            return found
-    return (0, 0)
+@functools.lru_cache(maxsize=4096)
+def _phrase_seen(phrase: str) -> bool:
+    """Clean news writes this phrase often (the alias stage's corpus counts, 50+ times)."""
+    from repair.aliases import PHRASE_COUNTS
+    from repair.aliases.counts import load_phrase_counts
 
-
-@functools.lru_cache(maxsize=1)
-def _resolver():
-    from repair.names import NamesSettings, load_resolver
-
-    return load_resolver(NamesSettings())
-
-
-@functools.lru_cache(maxsize=1)
-def _reader():
-    from repair import project_path
-    from repair.names import NamesSettings, load_hanviet
-    from repair.names.japanese import JapaneseReader
-
-    return JapaneseReader(load_hanviet(project_path(NamesSettings().hanviet)))
+    n, _ = load_phrase_counts(str(project_path(PHRASE_COUNTS))).count(phrase)
+    return bool(n)

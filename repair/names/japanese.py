@@ -35,12 +35,17 @@ class JapaneseReader:
         self._kakasi = kakasi()
         self._kanwa = Kanwa()
         self._itaiji = Itaiji()
+        import opencc  # already a dependency (the Hán-Việt bridge)
+
+        self._t2jp = opencc.OpenCC("t2jp")  # Traditional -> Japanese forms: 內 -> 内, 廣 -> 広
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019 - one reader per process, bounded
     def _chars(self, syllable: str) -> frozenset[str]:
-        """Characters with this Hán-Việt reading, in Traditional and Japanese forms."""
+        """Characters with this Hán-Việt reading, in Traditional and Japanese forms (pykakasi's
+        variant table and OpenCC's Japanese shinjitai)."""
         chars = self.hv.by_reading.get(fold_key(syllable.lower()), ())
-        return frozenset(chars) | {self._itaiji.convert(c) for c in chars}
+        return (frozenset(chars) | {self._itaiji.convert(c) for c in chars}
+                | {self._t2jp.convert(c) for c in chars})
 
     def _words_at(self, sylls: list[str], i: int) -> list[str]:
         """Dictionary words starting at syllable ``i`` whose characters read as the next
