@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from repair.detect.base import Span
-from repair.detect.rules import RuleDetector, token_kind
+from repair.detect.rules import RuleDetector
+from repair.detect.tokens import token_kind
 from repair.text import english_zipf, tokens
 
 __all__ = ["LexStats", "TokenTable", "featurize", "FEATURE_NAMES", "KINDS"]

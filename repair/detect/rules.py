@@ -18,7 +18,7 @@ from repair.errors import ConfigError
 from repair.names import NamesSettings
 from repair.text import english_zipf, fold_key, nfc, tokens
 
-__all__ = ["RuleDetector", "token_kind"]
+__all__ = ["RuleDetector"]
 
 
 # --------------------------------------------------------------------------- lexical resources
