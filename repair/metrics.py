@@ -1,6 +1,7 @@
 """The measures, as leaves (as sacrebleu's ``metrics/``): chrF++, ROC-AUC, exact span repairs,
-and HTER-style post-editing effort. Every stage that measures (review, train, eval) imports them
-from here; nothing here imports a stage."""
+word edit distance. Every stage that measures (review, train, eval) imports them from here;
+nothing here imports a stage. (Post-editing effort, HTER with block shifts, is the review
+stage's ``repair.review.diff.hter``: it needs the phrase alignment.)"""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["WORD_RE", "chrf", "exact_rate", "hter", "levenshtein", "roc_auc", "span_hits",
+__all__ = ["WORD_RE", "chrf", "exact_rate", "levenshtein", "roc_auc", "span_hits",
            "word_edit_distance", "words"]
 
 WORD_RE = re.compile(r"[^\W_]+(?:['’\-.][^\W_]+)*|[^\w\s]|_")
@@ -77,10 +78,3 @@ def levenshtein(x: Sequence[str], y: Sequence[str]) -> int:
 def word_edit_distance(a: str, b: str) -> int:
     """Levenshtein distance over words (insertions, deletions, substitutions)."""
     return levenshtein(words(a), words(b))
-
-
-def hter(proposal: str, final: str) -> float:
-    """HTER-style effort: word edits from the proposal to the final text, per final word
-    (TER without block shifts). 0 = accepted as proposed."""
-    n = len(words(final))
-    return round(word_edit_distance(proposal, final) / max(n, 1), 4)

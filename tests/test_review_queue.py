@@ -7,9 +7,9 @@ import time
 import pytest
 
 from repair.errors import QueueError
-from repair.metrics import hter, word_edit_distance
+from repair.metrics import word_edit_distance
 from repair.review import Queue
-from repair.review.diff import diff_html, word_changes
+from repair.review.diff import diff_html, hter, word_changes
 from repair.review.stats import queue_stats
 from repair.text import nfc
 
