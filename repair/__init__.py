@@ -11,7 +11,7 @@ from pathlib import Path
 
 __version__ = "0.1.0"
 
-__all__ = ["ROOT", "SHARED", "__version__", "project_path"]
+__all__ = ["ROOT", "SHARED", "__version__", "project_path", "shown_path"]
 
 ROOT = Path(__file__).resolve().parent.parent
 # The shared corpora and lexicons, beside the project; like every relative path in settings, it is
@@ -23,3 +23,14 @@ def project_path(p: str | Path) -> Path:
     """``p`` resolved against the project root unless it is absolute."""
     q = Path(p).expanduser()
     return q if q.is_absolute() else (ROOT / q).resolve()
+
+
+def shown_path(p: str | Path) -> str:
+    """``p`` as output records name it: relative to the project root when inside it (so the
+    same run from two checkouts writes the same bytes), else absolute. ``project_path`` reads
+    it back."""
+    q = Path(p).expanduser().resolve()
+    try:
+        return q.relative_to(ROOT).as_posix()
+    except ValueError:
+        return str(q)

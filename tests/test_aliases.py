@@ -1,5 +1,6 @@
 import pytest
 
+from repair import ROOT, project_path
 from repair.aliases import canonicalize, load_alias_tables
 from repair.errors import AliasTableError
 
@@ -65,3 +66,13 @@ def test_three_column_tables_stay_valid(write):
         [write("c.tsv", "canonical\ttype\tvariants\ndioxin\tterm\tDiorcin|Doxian\n")]
     )
     assert canonicalize("chất Doxian", t)[0] == "chất dioxin"
+
+
+def test_row_sources_name_project_tables_relative(write, monkeypatch, tmp_path):
+    """Output records carry a table's place relative to the project (the same bytes from any
+    checkout or working directory); a table outside it keeps its absolute path."""
+    monkeypatch.chdir(tmp_path)
+    inside = load_alias_tables([ROOT / "configs/aliases/seeds.tsv"]).rows[0].source
+    assert inside.startswith("configs/aliases/seeds.tsv:")
+    outside = load_alias_tables([write("o.tsv", TABLE)]).rows[0].source
+    assert outside.startswith(str(tmp_path)) and project_path(outside.rpartition(":")[0]).is_file()

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from repair import project_path, shown_path
 from repair.errors import AliasTableError
 from repair.text import fold_key, nfc
 
@@ -203,7 +204,8 @@ def _read_table(path: Path) -> list[AliasRow]:
         left, right = (
             _parse_context(cols[3], "context", path, lineno) if len(cols) == 4 else ((), ())
         )
-        rows.append(AliasRow(canonical, etype or "entity", vs, left, right, f"{path}:{lineno}"))
+        rows.append(AliasRow(canonical, etype or "entity", vs, left, right,
+                             f"{shown_path(path)}:{lineno}"))
     return rows
 
 
@@ -217,7 +219,6 @@ PHRASE_COUNTS = "models/aliases/phrase_counts.tsv.gz"  # `repair train alias-cou
 
 
 def _phrase_counts(path: str | None):
-    from repair import project_path
     from repair.aliases.counts import load_phrase_counts
 
     return load_phrase_counts(str(project_path(path or PHRASE_COUNTS)))
@@ -225,7 +226,7 @@ def _phrase_counts(path: str | None):
 
 def _source(row: AliasRow) -> tuple[str, int | None]:
     path, _, line = row.source.rpartition(":")
-    return (path, int(line)) if line.isdigit() else (row.source, None)
+    return (str(project_path(path)), int(line)) if line.isdigit() else (row.source, None)
 
 
 def _contexts(row: AliasRow) -> set[tuple[str, str]]:
@@ -336,5 +337,6 @@ def load_calque_table(path: str | Path) -> AliasTable:
             continue
         left, right = (_parse_context(cols[3], "context", p, lineno)
                        if len(cols) > 3 and cols[3].strip() else ((), ()))
-        rows.append(AliasRow(suggestion, "calque", (phrase,), left, right, f"{p}:{lineno}"))
+        rows.append(AliasRow(suggestion, "calque", (phrase,), left, right,
+                             f"{shown_path(p)}:{lineno}"))
     return AliasTable(rows)
