@@ -62,6 +62,9 @@ def _counts(phrase):
     ("Chuyến thăm của Thủ tướng Nguyễn Xuân Phúc của chúng ta rất tốt.", None),  # no place
     ("Chuyến thăm của Bộ trưởng Lê Hoài Trung của Bộ Ngoại giao diễn ra.", None),  # unknown
     ("Chuyến thăm của ông Kim của Thái Lan diễn ra.", None),  # not a title and a name
+    ("Chuyến thăm của Tổng thống Kim cho thấy mong muốn gần gũi Mỹ của Thái Lan.", None),
+    ("Chuyến thăm của Bộ trưởng Kim của Thái Lan diễn ra.",  # a one-word name
+     "Chuyến thăm Thái Lan của Bộ trưởng Kim diễn ra."),
     ("Chuyến thăm Việt Nam của Tổng thống Pháp Emmanuel Macron thành công.", None),  # in order
 ])
 def test_visit_order(text, fixed):

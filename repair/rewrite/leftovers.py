@@ -117,6 +117,7 @@ _VISIT_RE = re.compile(
     rf"(?<![\w-])(?P<head>(?i:{_VISIT})) của (?P<who>{_SYL}(?: [\w-]+){{1,11}}?) của "
     rf"(?P<place>{_SYL}(?: {_SYL}){{0,2}})(?![\w-])(?! {_SYL})")
 _DESTINATION = re.compile(r",? (?:tới|đến|sang|tại|ở|thăm|qua)(?![\w-])")
+TITLE_LOWERCASE = 3  # lowercase words a title and name may hold ("Bộ trưởng Ngoại giao X")
 PLACE_MIN = 50  # "tại P" written this often in clean news makes P a place
 
 
@@ -131,8 +132,11 @@ def visit_order(text: str, found: Sequence[AliasMatch],
     out = []
     for m in _VISIT_RE.finditer(text):
         who = m.group("who")
-        if " của " in f" {who} " or not who.split()[-1][:1].isupper():
-            continue
+        words = who.split()
+        if " của " in f" {who} " or not words[-1][:1].isupper():
+            continue  # the person ends in a capitalised name
+        if sum(not w[:1].isupper() for w in words) > TITLE_LOWERCASE:
+            continue  # a clause, not a title ("Ivanka Trump thể hiện mong muốn ... Mỹ")
         if any(c in who for c in ",.;:!?()\"“”"):
             continue
         if _DESTINATION.match(text, m.end()):
