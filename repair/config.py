@@ -49,6 +49,7 @@ _PATH_KEYS = {
     ("rewrite", "model"),
     ("rewrite", "calques"),
     ("rewrite", "lexicon"),
+    ("rewrite", "calque_contexts"),
     ("queue", "path"),
     ("eval", "clean"),
     ("eval", "gold"),

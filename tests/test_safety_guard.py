@@ -51,6 +51,8 @@ FILE_COMMANDS = {
                       "corpus"),
     "train alias-counts": (lambda e, o: ["train", "alias-counts", "--corpus", e["corpus"],
                                          "--out", o, "--floor", 3], "corpus"),
+    "train calque-contexts": (lambda e, o: ["train", "calque-contexts", "--corpus",
+                                            e["corpus"], "--out", o], "corpus"),
     "export": (lambda e, o: ["export", "--queue", e["queue"], "--out", o], "queue"),
     "aliases suggest": (lambda e, o: ["aliases", "suggest", "--queue", e["queue"], "--out", o],
                         "queue"),

@@ -155,6 +155,35 @@ def train_alias_counts(
                          f"-> {target} (card {card})")
 
 
+@train_app.command("calque-contexts")
+def train_calque_contexts(
+    corpus: common.CorpusOpt = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="contexts file (default: models/lexicon/calque_contexts.json.gz); "
+        "its settings go beside it as OUT.config.yaml")] = None,
+    config: common.ConfigOpt = None,
+) -> None:
+    """Count the words clean news writes right before and after each known calque's
+    suggestion: the evidence for dropping a function word a pivot translation left beside a
+    replaced calque (repair.rewrite.dangling)."""
+    from repair import project_path
+    from repair.aliases import load_calque_table
+    from repair.rewrite.dangling import CONTEXTS, build_contexts, save_contexts
+    from repair.text.outputs import guarded_file
+
+    calques = common.settings(config).rewrite.calques
+    if not calques:
+        raise typer.BadParameter("set rewrite.calques in the config: its suggestions are counted")
+    corpus_path = common.corpus_path(corpus)
+    phrases = [r.canonical for r in load_calque_table(project_path(calques)).rows]
+    with guarded_file(common.out_path(out, CONTEXTS), [corpus_path],
+                      command="train calque-contexts",
+                      extra={"corpus": str(corpus_path), "calques": str(calques)}) as target:
+        contexts, n = build_contexts(common.corpus_sentences(corpus_path), phrases)
+        save_contexts(target, contexts, sentences=n, source=corpus_path.name)
+    common.console.print(f"contexts of {len(contexts)} suggestions in {n} sentences -> {target}")
+
+
 def _finetune_config(config: Path | None) -> Path:
     return config or ROOT / "configs" / "finetune.yaml"
 

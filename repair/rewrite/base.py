@@ -35,6 +35,9 @@ class RewriteSettings:
     dates: bool = True  # English dates take their Vietnamese form ("June 5" -> "ngày 5/6")
     lexicon: str | None = None  # term lexicon: rare words in flagged spans get their usual form
     leftovers: bool = True  # rank after a name, doubled function word, closing "etc." (rules)
+    # words clean news writes beside each calque suggestion (`repair train calque-contexts`):
+    # with ``leftovers``, the evidence for dropping a preposition left after a replaced calque
+    calque_contexts: str | None = "models/lexicon/calque_contexts.json.gz"
     max_edit_ratio: float = 0.5  # proposals that change more are marked low-confidence
     keep_margin: float | None = None  # nats a repair must beat keeping by (None = the model's)
     context_words: int | None = None  # window words each side (None = as the model was trained)

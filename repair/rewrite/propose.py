@@ -71,17 +71,33 @@ def fixed_table(settings: RewriteSettings, aliases: AliasTable) -> AliasTable:
 
 def fixed_matches(text: str, table: AliasTable, dates: bool = True,
                   extra: Iterable[AliasMatch] = (), leftovers: bool = False,
-                  ) -> list[AliasMatch]:
+                  contexts: str | None = None) -> list[AliasMatch]:
     """The deterministic repairs of ``text``: alias variants and known calques (``table``),
-    with ``leftovers`` a rank after a name put before it (taking in the matches inside),
-    then English dates, ``extra`` matches and, with ``leftovers``, doubled function words
-    and a closing "etc." where nothing before matched, left to right."""
+    with ``leftovers`` a preposition left after a replaced calque dropped (by the corpus
+    ``contexts`` of its suggestion, :mod:`repair.rewrite.dangling`) and a rank after a name
+    put before it (taking in the matches inside), then English dates, ``extra`` matches and,
+    with ``leftovers``, doubled function words and a closing "etc." where nothing before
+    matched, left to right."""
     from repair.rewrite.dates import find_dates
-    from repair.rewrite.leftovers import leftover_matches, title_order
+    from repair.rewrite.leftovers import (
+        PLACE_MIN,
+        leftover_matches,
+        place_count,
+        title_order,
+        visit_order,
+    )
 
     found = table.find(text)
+    if leftovers and contexts:
+        from repair import project_path
+        from repair.rewrite.dangling import dangling_matches, load_contexts
+
+        found = dangling_matches(text, found, load_contexts(str(project_path(contexts))),
+                                 lambda p: place_count(f"tại {p}") >= PLACE_MIN)
     if leftovers:
         orders = title_order(text, found)
+        orders += [v for v in visit_order(text, found, place_count)
+                   if not any(v.start < o.end and o.start < v.end for o in orders)]
         found = [m for m in found if not any(o.start <= m.start and m.end <= o.end
                                              for o in orders)] + orders
     later = (list(find_dates(text)) if dates else []) + list(extra)
@@ -167,12 +183,25 @@ def _fixed(det: Detection, settings: RewriteSettings, table: AliasTable,
     if matches is None:
         matches = fixed_matches(text, table, settings.dates,
                                  lexicon_fixes(det, settings) + name_fixes(det),
-                                 settings.leftovers)
+                                 settings.leftovers, settings.calque_contexts)
     new = _splice(text, matches)
     ratio = edit_ratio(text, new)
+    look = _look(det, settings, spans)
     return Proposal(det, new, source or _source(matches), model, ratio,
-                    ratio > settings.max_edit_ratio or _named(matches), tuple(matches), check,
-                    spans)
+                    ratio > settings.max_edit_ratio or _named(matches) or bool(look),
+                    tuple(matches), check or look, spans)
+
+
+def _look(det: Detection, settings: RewriteSettings, spans: Iterable[SpanEdit] = ()) -> str:
+    """Why the reviewer must look at a proposal that keeps something it could not repair
+    ("" = nothing): a deletion the guard refused as meaningful, a party named twice."""
+    from repair.rewrite.leftovers import doubled_party
+
+    refused = [e.text for e in spans if e.check == "meaning"]
+    if refused:
+        return "meaning: deleting part of " + ", ".join(f"'{t}'" for t in refused) + \
+            " would lose meaning"
+    return doubled_party(det.segment.text) if settings.leftovers else ""
 
 
 def _named(matches: Iterable[AliasMatch]) -> bool:
@@ -198,9 +227,28 @@ def propose(
             if det.flagged:
                 yield _fixed(det, settings, table)
             else:
-                yield Proposal(det, det.segment.text, "unchanged", ALIAS_MODEL, 0.0, False)
+                yield _unflagged(det, settings, table, ALIAS_MODEL)
         return
     yield from _propose_with_model(list(detections), settings, table)
+
+
+def _unflagged(det: Detection, settings: RewriteSettings, table: AliasTable,
+               model: str) -> Proposal:
+    """A segment the detector did not flag stays as it is, unless a rule repairs a
+    construction clean news never writes (``leftovers.SURE_RULES``: a rank after the name, a
+    visit's place after the visitor, a closing "etc."): then that repair alone, source
+    ``rule``, low-confidence, ``check`` saying the detector's score was below its threshold."""
+    from repair.rewrite.leftovers import SURE_RULES, may_be_sure
+
+    text = det.segment.text
+    if settings.leftovers and may_be_sure(text):
+        sure = [m for m in fixed_matches(text, table, False, (), True)
+                if m.source.startswith(SURE_RULES)]
+        if sure:
+            new = _splice(text, sure)
+            return Proposal(det, new, "rule", model, edit_ratio(text, new), True, tuple(sure),
+                            f"below threshold ({det.score:.3f}): sure rules only")
+    return Proposal(det, text, "unchanged", model, 0.0, False)
 
 
 def _unchanged_model(settings: RewriteSettings) -> str:
@@ -270,7 +318,7 @@ def _propose_with_model(
             continue
         found[i] = fixed_matches(det.segment.text, table, settings.dates,
                                  lexicon_fixes(det, settings) + name_fixes(det),
-                                 settings.leftovers)
+                                 settings.leftovers, settings.calque_contexts)
         prot = protect(det.segment.text, table, found[i])
         if prot is None:
             continue
@@ -286,7 +334,7 @@ def _propose_with_model(
     for i, det in enumerate(dets):
         text = det.segment.text
         if not det.flagged:
-            yield Proposal(det, text, "unchanged", rw.version, 0.0, False)
+            yield _unflagged(det, settings, table, rw.version)
             continue
         if i not in jobs:
             yield _fixed(det, settings, table, rw.version, "fallback",
@@ -330,6 +378,7 @@ def _propose_with_model(
             yield _fixed(det, settings, table, rw.version, "guard", reason, tuple(edits), matches)
             continue
         ratio = edit_ratio(text, restored)
+        look = _look(det, settings, edits)
         yield Proposal(det, restored, "model", rw.version, ratio,
-                       ratio > settings.max_edit_ratio or _named(matches), tuple(matches), "",
-                       tuple(edits))
+                       ratio > settings.max_edit_ratio or _named(matches) or bool(look),
+                       tuple(matches), look, tuple(edits))
