@@ -154,6 +154,9 @@ class RuleDetector:
         self.settings = settings
         self.aliases = aliases
         self.calque_re, self.calques = _load_calques((settings.calques, *settings.learned))
+        from repair.detect.templates import load_templates
+
+        self.templates = [load_templates(str(p)) for p in settings.templates]
         unknown = set(settings.weights) - set(DEFAULT_WEIGHTS)
         if unknown:
             raise ConfigError(f"unknown detector weight(s) {sorted(unknown)}")
@@ -190,6 +193,8 @@ class RuleDetector:
                 out.append(
                     Span(m.start(), m.end(), "calque", text[m.start() : m.end()], w["calque"])
                 )
+        for tpl in self.templates:  # edits reviewers taught, over slots (learned templates)
+            out.extend(tpl.spans(text))
         if self.names is not None:  # names an alias or date already explains need no more
             assert self.slots is not None
             out.extend(

@@ -71,8 +71,10 @@ def fixed_table(settings: RewriteSettings, aliases: AliasTable) -> AliasTable:
 
 def fixed_matches(text: str, table: AliasTable, dates: bool = True,
                   extra: Iterable[AliasMatch] = (), leftovers: bool = False,
+                  templates: Iterable = (),
                   ) -> list[AliasMatch]:
     """The deterministic repairs of ``text``: alias variants and known calques (``table``),
+    edits of the learned ``templates`` (``TemplateSet``s, taking in the matches inside),
     with ``leftovers`` a rank after a name put before it (taking in the matches inside),
     then English dates, ``extra`` matches and, with ``leftovers``, doubled function words
     and a closing "etc." where nothing before matched, left to right."""
@@ -80,6 +82,10 @@ def fixed_matches(text: str, table: AliasTable, dates: bool = True,
     from repair.rewrite.leftovers import leftover_matches, title_order
 
     found = table.find(text)
+    for tpl in templates:  # learned from reviewers: repairs over slots (repair.detect.templates)
+        got = tpl.alias_matches(text, found)
+        found = [m for m in found if not any(t.start <= m.start and m.end <= t.end
+                                             for t in got)] + got
     if leftovers:
         orders = title_order(text, found)
         found = [m for m in found if not any(o.start <= m.start and m.end <= o.end
@@ -152,8 +158,9 @@ def _splice(text: str, matches: Iterable[AliasMatch]) -> str:
 
 def _source(matches: Iterable[AliasMatch]) -> str:
     types = {m.type for m in matches}
-    for kind, source in (("name", "name"), ("calque", "calque"), ("date", "rule"),
-                         ("order", "rule"), ("leftover", "rule"), ("lexicon", "lexicon")):
+    for kind, source in (("name", "name"), ("template", "template"), ("calque", "calque"),
+                         ("date", "rule"), ("order", "rule"), ("leftover", "rule"),
+                         ("lexicon", "lexicon")):
         if kind in types:
             return source
     return "alias" if types else "unchanged"
@@ -167,12 +174,19 @@ def _fixed(det: Detection, settings: RewriteSettings, table: AliasTable,
     if matches is None:
         matches = fixed_matches(text, table, settings.dates,
                                  lexicon_fixes(det, settings) + name_fixes(det),
-                                 settings.leftovers)
+                                 settings.leftovers, _templates(settings.templates))
     new = _splice(text, matches)
     ratio = edit_ratio(text, new)
     return Proposal(det, new, source or _source(matches), model, ratio,
                     ratio > settings.max_edit_ratio or _named(matches), tuple(matches), check,
                     spans)
+
+
+def _templates(paths: tuple[str, ...]) -> list:
+    """The learned template sets of ``rewrite.templates``, loaded once."""
+    from repair.detect.templates import load_templates
+
+    return [load_templates(str(p)) for p in paths]
 
 
 def _named(matches: Iterable[AliasMatch]) -> bool:
@@ -270,7 +284,7 @@ def _propose_with_model(
             continue
         found[i] = fixed_matches(det.segment.text, table, settings.dates,
                                  lexicon_fixes(det, settings) + name_fixes(det),
-                                 settings.leftovers)
+                                 settings.leftovers, _templates(settings.templates))
         prot = protect(det.segment.text, table, found[i])
         if prot is None:
             continue
