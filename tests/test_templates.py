@@ -108,6 +108,9 @@ def test_inner_alias_match_is_applied_inside_the_slot():
     inner = AliasMatch(0, 11, "Ruan Chunfu", "Nguyễn Xuân Phúc", "alias", "row 3")
     (m,) = TemplateSet([MOVE], STATS).alias_matches(text, [inner])
     assert m.canonical == "Tổng thống Nguyễn Xuân Phúc" and m.type == "template"
+    # a literal row (a calque, an agreed pattern) over the same words is more specific
+    row = AliasMatch(0, 23, "Ruan Chunfu Tổng thống", "Tổng thống Ruan", "calque", "row 9")
+    assert not TemplateSet([MOVE], STATS).alias_matches(text, [row])
 
 
 def test_saved_templates_round_trip_and_bad_files_are_refused(tmp_path):

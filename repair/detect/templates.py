@@ -141,8 +141,9 @@ class TemplateSet:
     def matches(self, text: str, found: Sequence[AliasMatch] = (),
                 applied_only: bool = True) -> list[TemplateMatch]:
         """Non-overlapping matches in ``text``, most specific template first, then left to
-        right; a match that cuts through one of ``found`` (alias or calque matches) is
-        dropped, the ones inside it are applied to the slot text."""
+        right; a match that cuts through one of ``found`` (alias or calque matches) or lies
+        inside one (a literal row is more specific) is dropped, the ones inside it are
+        applied to the slot text."""
         toks = [(m.group(), m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
         words = [t for t, _, _ in toks]
         out: list[TemplateMatch] = []
@@ -159,7 +160,8 @@ class TemplateSet:
                 end, slots = got
                 a, b = toks[i][1], toks[end - 1][2]
                 if any(a < m.end and m.start < b and not (a <= m.start and m.end <= b)
-                       for m in found) or any(a < o.end and o.start < b for o in out):
+                       or m.start <= a and b <= m.end for m in found) \
+                        or any(a < o.end and o.start < b for o in out):
                     continue
                 rep = _SLOT_RE.sub(lambda s, slots=slots, toks=toks: _splice(
                     text, toks[slots[s.group()][0]][1], toks[slots[s.group()][1] - 1][2],

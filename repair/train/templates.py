@@ -221,8 +221,21 @@ def learn_templates(base: Path, out: Path, machine: Sequence[str], final: Sequen
     rows = [t for t in parent if t.source not in new] + learned
     if rows:
         out.mkdir(parents=True, exist_ok=True)
-        TemplateSet(rows, name_stats).save(out / TEMPLATES_FILE)
+        TemplateSet(rows, _portable(name_stats)).save(out / TEMPLATES_FILE)
     log.info("learned %d edit template(s): %s", len(learned),
              json.dumps([f"{t.name} ({t.agreed}/{t.seen}{'' if t.apply else ', not applied'})"
                          for t in learned[:5]], ensure_ascii=False))
     return [t.name for t in rows if t.apply]
+
+
+def _portable(path: str | None) -> str | None:
+    """``path`` relative to the project root when it lies inside it (a model directory is
+    copied between checkouts), else as given."""
+    from repair import ROOT
+
+    if path is None:
+        return None
+    try:
+        return str(Path(path).resolve().relative_to(ROOT.resolve()))
+    except ValueError:
+        return path
