@@ -165,3 +165,18 @@ def test_with_model_directory_brings_the_templates(tmp_path, settings):
         settings, rewrite=dataclasses.replace(settings.rewrite, model=str(model))))
     assert s.detect.templates == s.rewrite.templates == (str(model / "templates.json"),)
     assert with_model_directory(s) == s  # once
+
+
+@pytest.mark.parametrize("text, right", [
+    ("Về phần mình, Tổng thống Indonesia J.", "Tổng thống Indonesia J"),
+    ("Tổng thống Joe Biden Tổng thống", "Tổng thống Joe Biden"),
+    ("Joe Biden Tổng thống nói.", None),  # the machine side is not the reviewers' side
+    ("Ông nói với tổng thống Biden.", None),
+])
+def test_the_reviewers_side_is_known_right(text, right):
+    """The learned layer does not flag words inside the reviewers' side of an applied
+    template (repair.detect.model)."""
+    got = TemplateSet([MOVE], STATS).correct_ranges(text)
+    assert [text[a:b] for a, b in got] == ([right] if right else [])
+    unapplied = TemplateSet([dataclasses.replace(MOVE, apply=False)], STATS)
+    assert not unapplied.correct_ranges(text)

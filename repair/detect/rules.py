@@ -203,6 +203,10 @@ class RuleDetector:
             )
         return sorted(out, key=lambda s: (s.start, -s.end))
 
+    def correct_ranges(self, text: str) -> list[tuple[int, int]]:
+        """Where ``text`` has the reviewers' side of a learned template (right as it is)."""
+        return [r for tpl in self.templates for r in tpl.correct_ranges(text)]
+
     def score(self, spans: Iterable[Span]) -> float:
         """Noisy-or over categories of each category's strongest span, so that many weak
         hints of one kind (three foreign names) do not add up to a flag."""

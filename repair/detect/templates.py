@@ -134,6 +134,7 @@ class TemplateSet:
         self.name_stats = name_stats
         self.origin = origin
         self.names = NameWords(name_stats)
+        self._correct: TemplateSet | None = None
 
     def __len__(self) -> int:
         return len(self.templates)
@@ -199,6 +200,18 @@ class TemplateSet:
             if got is not None:
                 return got
         return None
+
+    def correct_ranges(self, text: str) -> list[tuple[int, int]]:
+        """Where ``text`` has the reviewers' side of an applied template ("Tổng thống
+        Donald Trump"): text reviewers agreed is right, which the learned layer does not flag
+        (:mod:`repair.detect.model`)."""
+        if self._correct is None:
+            self._correct = TemplateSet(
+                [Template(tuple(TOKEN_RE.findall(t.target)), t.target, apply=True)
+                 for t in self.templates if t.apply and TOKEN_RE.findall(t.target)],
+                self.name_stats)
+            self._correct._correct = TemplateSet([], None)
+        return [(m.start, m.end) for m in self._correct.matches(text)]
 
     def spans(self, text: str) -> list[Span]:
         """Detector spans of category ``learned`` over the matches, the template as evidence."""
