@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 
 from repair.aliases import AliasMatch
+from repair.detect.names import _TITLES
 
 __all__ = ["RANKS", "FUNCTION_WORDS", "title_order", "leftover_matches"]
 
@@ -48,6 +49,9 @@ def title_order(text: str, found: Sequence[AliasMatch]) -> list[AliasMatch]:
         rank = m.group("rank")
         if rank[:1].isupper() and rank.lower() in RANKS:
             continue  # "... Đại tướng Phan" : a capitalised rank begins the next name
+        joined = f"{m.group('name').rsplit(' ', 1)[-1]} {rank}".lower()
+        if joined in ranks or joined in _TITLES:
+            continue  # "Thatcher Thủ tướng", "Hải Đại tướng": the name took the title's head
         head = text[: m.start()].rstrip().lower()
         if any(head.endswith(r) for r in ranks):
             continue  # already has a rank before it
