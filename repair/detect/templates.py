@@ -38,6 +38,7 @@ from pathlib import Path
 
 from repair.aliases import AliasMatch
 from repair.detect.base import Span
+from repair.detect.names import _TITLE_WORDS
 from repair.detect.tokens import token_kind
 from repair.errors import ModelError
 
@@ -76,8 +77,6 @@ class NameWords:
                 self.stats = load_name_stats(p)
 
     def __call__(self, toks: Sequence[str], k: int) -> bool:
-        from repair.detect.names import _TITLE_WORDS
-
         w = toks[k]
         if not w[:1].isupper() or not w.replace("-", "").replace("'", "").isalpha():
             return False
