@@ -17,6 +17,7 @@ from pathlib import Path
 from repair.aliases import AliasTable
 from repair.detect import Detection, DetectSettings, detect
 from repair.detect.candidates import attach_candidates
+from repair.detect.templates import TEMPLATES_FILE
 from repair.names import NamesSettings, load_resolver
 from repair.rewrite import Proposal, RewriteSettings, propose
 from repair.rewrite.model import LAYER_DIR, PATTERNS_FILE
@@ -38,12 +39,14 @@ class PipelineSettings:
 def with_model_directory(settings: PipelineSettings) -> PipelineSettings:
     """``settings`` whose detector also flags the phrases the rewriter in ``rewrite.model``
     learned from reviewers (its ``patterns.tsv``), whose proposals apply the learned phrases the
-    reviewers agreed on like known calques, and whose detector uses the learned layer the
-    directory carries (``detector_layer/``): the directory brings detection with it."""
+    reviewers agreed on like known calques, whose detector flags and whose proposals apply
+    the edit templates it learned (``templates.json``: edits over name and number slots), and
+    whose detector uses the learned layer the directory carries (``detector_layer/``): the
+    directory brings detection with it."""
     if not settings.rewrite.model:
         return settings
     model = Path(settings.rewrite.model)
-    f, layer = model / PATTERNS_FILE, model / LAYER_DIR
+    f, layer, tpl = model / PATTERNS_FILE, model / LAYER_DIR, model / TEMPLATES_FILE
     detect_settings, rewrite_settings = settings.detect, settings.rewrite
     if f.exists() and str(f) not in detect_settings.learned:
         detect_settings = dataclasses.replace(detect_settings,
@@ -51,6 +54,11 @@ def with_model_directory(settings: PipelineSettings) -> PipelineSettings:
     if f.exists() and str(f) not in rewrite_settings.learned:
         rewrite_settings = dataclasses.replace(rewrite_settings,
                                                learned=(*rewrite_settings.learned, str(f)))
+    if tpl.exists() and str(tpl) not in rewrite_settings.templates:  # learned edit templates
+        detect_settings = dataclasses.replace(detect_settings,
+                                              templates=(*detect_settings.templates, str(tpl)))
+        rewrite_settings = dataclasses.replace(rewrite_settings,
+                                               templates=(*rewrite_settings.templates, str(tpl)))
     if (layer / "config.json").exists() and detect_settings.layer is None:
         detect_settings = dataclasses.replace(detect_settings, layer=str(layer))
     return dataclasses.replace(settings, detect=detect_settings, rewrite=rewrite_settings)

@@ -91,10 +91,10 @@ def _share(hits: list[bool]) -> list[int]:
 
 def experiment(kind: str, base: Path, work: Path, n_pool: int = 100, n_held: int = 80,
                n_clean: int = 300, n_filler: int = 20, config: Path | None = None,
-               corpus: Path = CORPUS, clean_corpus: Path = CLEAN) -> dict:
+               corpus: Path = CORPUS, clean_corpus: Path = CLEAN, skip: int = 0) -> dict:
     """The whole loop for one kind; the report (also written to ``work/report.json``)."""
     work.mkdir(parents=True, exist_ok=True)
-    sample = build_kind(kind, corpus, n_pool, n_held)
+    sample = build_kind(kind, corpus, n_pool, n_held, skip=skip)
     filler = [s for s in corpus_sentences(corpus, max_words=30, limit=5000)[-n_filler:]
               if not KINDS[kind].pattern.search(s)] if n_filler else []
     pool = [m for m, _ in sample.pool] + filler
@@ -122,6 +122,7 @@ def experiment(kind: str, base: Path, work: Path, n_pool: int = 100, n_held: int
     info = json.loads((new / "finetune.json").read_text(encoding="utf-8"))
     report["edits_train"] = info["edits_train"]
     report["patterns"] = info.get("patterns", [])
+    report["templates"] = info.get("templates", [])
     report["layer"] = {k: info.get("layer", {}).get(k) for k in (
         "threshold", "edited_sentences_caught", "edited_sentences", "clean_heldout_flagged",
         "clean_heldout")}
@@ -164,12 +165,16 @@ def main() -> None:
     ap.add_argument("--n-pool", type=int, default=100)
     ap.add_argument("--n-held", type=int, default=80)
     ap.add_argument("--n-clean", type=int, default=300)
+    ap.add_argument("--skip", type=int, default=300_000,
+                    help="corpus sentences passed over when building kinds: fine-tuning's "
+                         "clean statistics read the first 300,000, so none is held out")
     a = ap.parse_args()
     for kind in a.kind:
         rep = experiment(kind, a.base, a.work / kind, a.n_pool, a.n_held, a.n_clean,
-                         config=a.config)
+                         config=a.config, skip=a.skip)
         print(table(rep), "\n", json.dumps({k: rep[k] for k in (
-            "reviewed", "patterns", "layer", "review_seconds")}, ensure_ascii=False), flush=True)
+            "reviewed", "patterns", "templates", "layer", "review_seconds")},
+            ensure_ascii=False), flush=True)
 
 
 if __name__ == "__main__":

@@ -72,6 +72,23 @@ def test_word_order_is_detected_on_names_no_reviewer_saw(
             .read_text(encoding="utf-8").splitlines()]
     assert not any(s["category"] == "learned" for r in base for s in r["spans"])
     assert all(0 <= v[0] <= v[1] for m in rep["models"].values() for v in m.values())
+    # the moved block is learned as a template over a name slot, agreed by every reviewer ...
+    rows = json.loads((model / "templates.json").read_text(encoding="utf-8"))["templates"]
+    (t,) = [r for r in rows if r["apply"]]
+    assert t["source"] == ["{NAME1}", "Tổng", "thống"] and t["target"] == "Tổng thống {NAME1}"
+    assert t["agreed"] == t["seen"] == 12 and rep["templates"] == [
+        "{NAME1} Tổng thống -> Tổng thống {NAME1}"]
+    # ... and applied deterministically to the unseen names, its counts as evidence (one
+    # held-out sentence is the corpus's "Tổng thống Pháp F.Hollande": "thống.Hollande" is
+    # one token, so the literal "thống" is not there)
+    applied = [r for r in held if r["proposal_source"] == "template"]
+    assert len(applied) >= 5
+    for r in applied:
+        (ev,) = [x for x in r["replacements"] if x["type"] == "template"]
+        assert "12 of 12 reviewed sentences" in ev["source"]
+    new = rep["models"]["fine-tuned"]
+    assert new["held-out fixed exactly"][0] >= 5 and new["correct construction unchanged"] == [
+        6, 6]
 
 
 @pytest.mark.slow

@@ -12,6 +12,9 @@ from repair.rewrite.propose import _splice, fixed_matches
     ("Ông nói Lê Hùng đô đốc, Tư lệnh, đã đến.", "Ông nói Đô đốc Lê Hùng, Tư lệnh, đã đến."),
     ("Bộ trưởng Nhật Bản tướng Sato nói.", None),          # the rank has a name of its own
     ("Đại tướng Trần Văn Hải phát biểu.", None),            # already in order
+    # a two-word title whose capitalised head the name run took: not "Tướng ... Thủ"
+    ("Ông gặp Margaret Thatcher Thủ tướng hôm qua.", None),
+    ("Trần Văn Hải Đại tướng phát biểu.", None),
     ("Họ đã đã ký và và chào.", "Họ đã ký và chào."),
     ("Những những người đến.", "Những người đến."),
     ("Ông ấy nói nói mãi.", None),                         # not a function word

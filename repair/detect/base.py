@@ -56,6 +56,9 @@ class DetectSettings:
     # a learned layer over the trained detector (a fine-tuned model's detector_layer/,
     # repair.detect.layer): tokens it marks are flagged as "learned" spans
     layer: str | None = None
+    # learned edit templates (a fine-tuned model's templates.json, repair.detect.templates):
+    # their matches are flagged as "learned" spans, the template as evidence
+    templates: tuple[str, ...] = ()
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     model: str | None = None  # trained detector directory; None = rules only
     span_threshold: float = 0.5  # token probability above which the model marks a span

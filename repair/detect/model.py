@@ -146,7 +146,10 @@ class TrainedDetector:
                     merged.setdefault((s.start, s.end, s.category), s)
             flagged = score >= threshold
             if layer is not None:  # what reviewers taught (repair.detect.layer) flags too
+                right = rules.correct_ranges(seg.text)  # ... but not what they agreed is right
                 for s in layer.spans(seg.text, table, layer.token_probs(table, p_art)):
+                    if any(a <= s.start and s.end <= b for a, b in right):
+                        continue
                     merged.setdefault((s.start, s.end, s.category), s)
                     score, flagged = max(score, s.weight), True
             spans = sorted(merged.values(), key=lambda s: (s.start, -s.end))

@@ -30,7 +30,7 @@ from repair.names.stats import NameStats
 from repair.text import english_zipf, is_vietnamese_syllable, tokens
 from repair.text.words import ROMAJI_RE
 
-__all__ = ["NameEvidence", "NameRuleWeights", "load_name_stats"]
+__all__ = ["NameEvidence", "NameRuleWeights", "TITLES", "load_name_stats"]
 
 
 @dataclass(frozen=True)
@@ -72,12 +72,12 @@ _LOANWORD_COUNT = 3
 # A Vietnamese syllable seen less often than this in clean news is no Vietnamese name's.
 _COMMON_WORD = 100
 # Titles that come before a name in Vietnamese (lower case: mid-sentence, after a name).
-_TITLES = (
+TITLES = (
     "đô đốc", "bộ trưởng", "thủ tướng", "tổng thống", "chủ tịch", "thứ trưởng", "đại tướng",
     "thượng tướng", "trung tướng", "thiếu tướng", "đại sứ", "tổng thư ký", "tổng bí thư",
     "giám đốc", "tư lệnh", "tham mưu trưởng", "ngoại trưởng",
 )
-_TITLE_RE = re.compile(r"\s(" + "|".join(sorted(_TITLES, key=len, reverse=True)) + r")\s+(\w+)")
+_TITLE_RE = re.compile(r"\s(" + "|".join(sorted(TITLES, key=len, reverse=True)) + r")\s+(\w+)")
 # Words that open a name run without being part of the name.
 _TITLE_WORDS = frozenset(
     "ông bà anh chị cụ ngài tướng đô đốc bộ trưởng thủ thứ chủ tịch tổng thống phó giám "

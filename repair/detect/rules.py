@@ -158,6 +158,9 @@ class RuleDetector:
         self.settings = settings
         self.aliases = aliases
         self.calque_re, self.calques = _load_calques((settings.calques, *settings.learned))
+        from repair.detect.templates import load_templates
+
+        self.templates = [load_templates(str(p)) for p in settings.templates]
         unknown = set(settings.weights) - set(DEFAULT_WEIGHTS)
         if unknown:
             raise ConfigError(f"unknown detector weight(s) {sorted(unknown)}")
@@ -194,6 +197,8 @@ class RuleDetector:
                 out.append(
                     Span(m.start(), m.end(), "calque", text[m.start() : m.end()], w["calque"])
                 )
+        for tpl in self.templates:  # edits reviewers taught, over slots (learned templates)
+            out.extend(tpl.spans(text))
         if self.names is not None:  # names an alias or date already explains need no more
             assert self.slots is not None
             out.extend(
@@ -201,6 +206,10 @@ class RuleDetector:
                 if not any(a < s.end and s.start < b for a, b in covered)
             )
         return sorted(out, key=lambda s: (s.start, -s.end))
+
+    def correct_ranges(self, text: str) -> list[tuple[int, int]]:
+        """Where ``text`` has the reviewers' side of a learned template (right as it is)."""
+        return [r for tpl in self.templates for r in tpl.correct_ranges(text)]
 
     def score(self, spans: Iterable[Span]) -> float:
         """Noisy-or over categories of each category's strongest span, so that many weak

@@ -12,7 +12,10 @@ kind the name itself, so that held-out sentences carry names no reviewed sentenc
 - ``word``: a one-word substitution, "máy tính" written "điện não" (电脑);
 - ``deletion``: a word the machine adds that the reviewer deletes, "Bộ trưởng Quốc phòng
   Mỹ" written "Bộ trưởng Quốc phòng của Mỹ" (的); built after the mechanism, as a check on
-  an edit kind nobody tuned on.
+  an edit kind nobody tuned on;
+- ``premier``: "Thủ tướng Nguyễn Xuân Phúc" written "Nguyễn Xuân Phúc Thủ tướng", split by
+  name like ``order`` (Vietnamese names too, whose syllables are ordinary words); built after
+  the learned edit templates (repair.detect.templates), as a check nobody tuned on.
 """
 
 from __future__ import annotations
@@ -51,6 +54,9 @@ KINDS: dict[str, EditKind] = {
     "order": EditKind("order", re.compile(
         rf"(?<!\w)Tổng thống ({_NAME_WORD}(?: {_NAME_WORD}){{1,2}})(?![\w]| {_NAME_WORD})"),
         _order, by_name=True),
+    "premier": EditKind("premier", re.compile(
+        rf"(?<!\w)Thủ tướng ({_NAME_WORD}(?: {_NAME_WORD}){{1,2}})(?![\w]| {_NAME_WORD})"),
+        _order, by_name=True),
     "word": EditKind("word", re.compile(r"(?<!\w)máy tính(?!\w)"), lambda m: "điện não"),
     "deletion": EditKind("deletion", re.compile(r"(?<!\w)Bộ trưởng Quốc phòng Mỹ(?!\w)"),
                          lambda m: "Bộ trưởng Quốc phòng của Mỹ"),
@@ -67,18 +73,22 @@ class KindSample:
 
 
 def build_kind(kind: str, corpus: str | Path, n_pool: int = 100, n_held: int = 80,
-               max_words: int = 40, held_share: int = 3) -> KindSample:
+               max_words: int = 40, held_share: int = 3, skip: int = 0) -> KindSample:
     """Up to ``n_pool`` reviewers' sentences and ``n_held`` held-out ones of ``kind`` from
     the clean ``corpus``, one construction per sentence; a group (article or name) goes to
     the held-out side when its hash is 0 modulo ``held_share``; for a kind split by name,
-held-out sentences whose name shares a word with a reviewed one are left out."""
+held-out sentences whose name shares a word with a reviewed one are left out. The first
+    ``skip`` corpus sentences are passed over: what fine-tuning reads of the corpus (clean
+    statistics, replay) then holds no held-out sentence."""
     if kind not in KINDS:
         raise InputError(f"unknown edit kind {kind!r}; one of {', '.join(KINDS)}")
     k = KINDS[kind]
     out = KindSample(kind)
     held_group: list[str] = []
     spare = 4 if k.by_name else 1  # held-out candidates to filter by name
-    for obj in corpus_records(Path(corpus)):
+    for n, obj in enumerate(corpus_records(Path(corpus))):
+        if n < skip:
+            continue
         text = obj["text"]
         if len(text.split()) > max_words:
             continue

@@ -20,9 +20,10 @@ ALIAS_MODEL = "alias-v1"
 # "unchanged", "alias" (canonicalisation), "calque" (a known calque's
 # suggestion), "rule" (an English date put in Vietnamese form), "model" (the rewriter changed a
 # span), "fallback" (the repaired sentence broke an entity constraint: the deterministic
-# proposal instead), "guard" (it was degenerate: the deterministic proposal instead)
+# proposal instead), "guard" (it was degenerate: the deterministic proposal instead),
+# "template" (an edit template reviewers agreed on: repair.detect.templates)
 SOURCES = ("unchanged", "alias", "calque", "rule", "lexicon", "name", "model", "fallback",
-           "guard")
+           "guard", "template")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ class RewriteSettings:
     # phrase lists learned from reviewers (a fine-tuned model's patterns.tsv): rows with a
     # suggestion are proposed like known calques, their counts as evidence
     learned: tuple[str, ...] = ()
+    # edit templates learned from reviewers (a fine-tuned model's templates.json,
+    # repair.detect.templates): the agreed ones are proposed like known calques, over slots
+    templates: tuple[str, ...] = ()
     dates: bool = True  # English dates take their Vietnamese form ("June 5" -> "ngày 5/6")
     lexicon: str | None = None  # term lexicon: rare words in flagged spans get their usual form
     leftovers: bool = True  # rank after a name, doubled function word, closing "etc." (rules)

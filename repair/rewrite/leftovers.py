@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from repair.aliases import AliasMatch
+from repair.detect.names import TITLES
 from repair.rewrite.guard import vi_compounds
 
 __all__ = ["RANK_RULE", "VISIT_RULE", "ETC_RULE", "SURE_RULES", "RANKS", "HONORIFICS",
@@ -63,6 +64,9 @@ def title_order(text: str, found: Sequence[AliasMatch]) -> list[AliasMatch]:
         rank = m.group("rank")
         if rank[:1].isupper() and rank.lower() in RANKS:
             continue  # "... Đại tướng Phan" : a capitalised rank begins the next name
+        joined = f"{m.group('name').rsplit(' ', 1)[-1]} {rank}".lower()
+        if joined in ranks or joined in TITLES:
+            continue  # "Thatcher Thủ tướng", "Hải Đại tướng": the name took the title's head
         head = text[: m.start()].rstrip().lower()
         if any(head.endswith(r) for r in ranks):
             continue  # already has a rank before it

@@ -71,8 +71,9 @@ def fixed_table(settings: RewriteSettings, aliases: AliasTable) -> AliasTable:
 
 def fixed_matches(text: str, table: AliasTable, dates: bool = True,
                   extra: Iterable[AliasMatch] = (), leftovers: bool = False,
-                  contexts: str | None = None) -> list[AliasMatch]:
+                  contexts: str | None = None, templates: Iterable = ()) -> list[AliasMatch]:
     """The deterministic repairs of ``text``: alias variants and known calques (``table``),
+    edits of the learned ``templates`` (``TemplateSet``s, taking in the matches inside),
     with ``leftovers`` a preposition left after a replaced calque dropped (by the corpus
     ``contexts`` of its suggestion, :mod:`repair.rewrite.dangling`) and a rank after a name
     put before it (taking in the matches inside), then English dates, ``extra`` matches and,
@@ -88,6 +89,10 @@ def fixed_matches(text: str, table: AliasTable, dates: bool = True,
     )
 
     found = table.find(text)
+    for tpl in templates:  # learned from reviewers: repairs over slots (repair.detect.templates)
+        got = tpl.alias_matches(text, found)
+        found = [m for m in found if not any(t.start <= m.start and m.end <= t.end
+                                             for t in got)] + got
     if leftovers and contexts:
         from repair import project_path
         from repair.rewrite.dangling import dangling_matches, load_contexts
@@ -168,8 +173,9 @@ def _splice(text: str, matches: Iterable[AliasMatch]) -> str:
 
 def _source(matches: Iterable[AliasMatch]) -> str:
     types = {m.type for m in matches}
-    for kind, source in (("name", "name"), ("calque", "calque"), ("date", "rule"),
-                         ("order", "rule"), ("leftover", "rule"), ("lexicon", "lexicon")):
+    for kind, source in (("name", "name"), ("template", "template"), ("calque", "calque"),
+                         ("date", "rule"), ("order", "rule"), ("leftover", "rule"),
+                         ("lexicon", "lexicon")):
         if kind in types:
             return source
     return "alias" if types else "unchanged"
@@ -183,7 +189,8 @@ def _fixed(det: Detection, settings: RewriteSettings, table: AliasTable,
     if matches is None:
         matches = fixed_matches(text, table, settings.dates,
                                  lexicon_fixes(det, settings) + name_fixes(det),
-                                 settings.leftovers, settings.calque_contexts)
+                                 settings.leftovers, settings.calque_contexts,
+                                 _templates(settings.templates))
     new = _splice(text, matches)
     ratio = edit_ratio(text, new)
     look = _look(det, settings, spans)
@@ -202,6 +209,13 @@ def _look(det: Detection, settings: RewriteSettings, spans: Iterable[SpanEdit] =
         return "meaning: deleting part of " + ", ".join(f"'{t}'" for t in refused) + \
             " would lose meaning"
     return doubled_party(det.segment.text) if settings.leftovers else ""
+
+
+def _templates(paths: tuple[str, ...]) -> list:
+    """The learned template sets of ``rewrite.templates``, loaded once."""
+    from repair.detect.templates import load_templates
+
+    return [load_templates(str(p)) for p in paths]
 
 
 def _named(matches: Iterable[AliasMatch]) -> bool:
@@ -318,7 +332,8 @@ def _propose_with_model(
             continue
         found[i] = fixed_matches(det.segment.text, table, settings.dates,
                                  lexicon_fixes(det, settings) + name_fixes(det),
-                                 settings.leftovers, settings.calque_contexts)
+                                 settings.leftovers, settings.calque_contexts,
+                                 _templates(settings.templates))
         prot = protect(det.segment.text, table, found[i])
         if prot is None:
             continue

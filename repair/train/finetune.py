@@ -35,7 +35,6 @@ __all__ = ["FinetuneSettings", "FinetuneReport", "edit_dataset", "edit_examples"
            "finetune_from_queue"]
 
 log = logging.getLogger(__name__)
-_TOKEN = re.compile(r"\S+")
 _PH = re.compile(r"<ent\d+>")
 
 
@@ -58,6 +57,7 @@ class FinetuneSettings:
     patterns: bool = True  # learn phrases reviewers always replace (patterns.tsv, detection)
     layer: bool = True  # learn a detection layer from the reviewed sentences (detector_layer/)
     suggestions: bool = True  # agreed replacements of learned phrases applied like calques
+    templates: bool = True  # edit templates over name/number slots (templates.json)
     name_slots: int = 2  # copies of each edit carrying a name over, with other corpus names
 
 
@@ -72,6 +72,7 @@ class FinetuneReport:
     seconds: float
     examples_train: int = 0
     patterns: list[str] = field(default_factory=list)  # phrases learned for detection
+    templates: list[str] = field(default_factory=list)  # edit templates applied (agreed)
     queue_digest: str = ""  # what was learned from: the reviewed rows' content hash
     layer: dict = field(default_factory=dict)  # the learned detection layer's figures
     before: dict = field(default_factory=dict)
@@ -302,6 +303,7 @@ def finetune(
     from repair.rewrite.model import DEFAULT_CONTEXT, LAYER_DIR, model_meta
     from repair.rewrite.propose import fixed_table
     from repair.train.learned import detected_spans, learn_layer, learn_patterns
+    from repair.train.templates import learn_templates
 
     base, out = Path(base_dir), Path(out_dir)
     if not (base / "config.json").exists():
@@ -321,6 +323,9 @@ def finetune(
     # detector will mark with them at run time (repair.train.learned)
     patterns = (learn_patterns(base, out, train["machine_text"], train["final_text"],
                                settings.corpus, settings.suggestions) if settings.patterns else [])
+    templates = (learn_templates(base, out, train["machine_text"], train["final_text"],
+                                 settings.corpus, run_settings and run_settings.detect.name_stats)
+                 if settings.templates else [])
     layer = (learn_layer(out, train["machine_text"], train["final_text"], run_settings, aliases,
                          settings.corpus, {"parent": str(base), "queue_digest": digest})
              if settings.layer else {})
@@ -347,7 +352,8 @@ def finetune(
     log.info("fine-tuning on %d edit spans + %d keep spans + %d replay examples",
              len(repairs), len(keeps), len(replay))
     report = FinetuneReport(str(out), str(base), sum(train["changed"]), sum(held["changed"]),
-                            len(replay), 0, 0.0, len(edits), patterns, digest, layer=layer)
+                            len(replay), 0, 0.0, len(edits), patterns, templates, digest,
+                            layer=layer)
     held_repairs, held_keeps = examples(held)
     report.before = _score_edits(base, held_repairs, held_keeps)
     if run_settings is not None:

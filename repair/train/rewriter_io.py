@@ -188,6 +188,8 @@ def write_finetune_card(out: Path, report: Any, settings: Any) -> None:
         "- Learned for detection (`patterns.tsv`, flagged by `repair run --rewriter` with this "
         f"directory): {', '.join(repr(p) for p in report.patterns) or 'none'}; rows with a "
         "suggestion (reviewers agreed) are applied like known calques.",
+        "- Learned edit templates applied (`templates.json`, over name and number slots, with "
+        f"the reviewers' counts): {', '.join(repr(t) for t in report.templates) or 'none'}.",
         "- Learned detection layer (`detector_layer/`, over the trained detector): "
         + (f"threshold {report.layer.get('threshold')}, "
            f"{report.layer.get('edited_sentences_caught')}"
