@@ -16,12 +16,14 @@ from pathlib import Path
 
 from repair.aliases import AliasTable
 from repair.detect import Detection, DetectSettings, detect
+from repair.detect.base import NAME_CATEGORIES
 from repair.detect.candidates import attach_candidates
 from repair.names import NamesSettings, load_resolver
 from repair.rewrite import Proposal, RewriteSettings, propose
 from repair.rewrite.model import LAYER_DIR, PATTERNS_FILE
 from repair.rewrite.recall import Recall
 from repair.text import Segment
+from repair.text.timing import timed
 
 __all__ = ["PipelineSettings", "Pipeline", "with_model_directory"]
 
@@ -75,17 +77,22 @@ class Pipeline:
 
     def detect(self, segments: Iterable[Segment]) -> list[Detection]:
         """Scores and spans, with name candidates on flagged name spans (never applied)."""
-        dets: Iterable[Detection] = detect(segments, self.settings.detect, self.aliases)
+        with timed("stage: detect"):
+            dets = list(detect(segments, self.settings.detect, self.aliases))
         names = self.settings.names
-        if names.candidates:
-            dets = attach_candidates(dets, load_resolver(names), names.top_k)
-        return list(dets)
+        # the resolver's tables load when a flagged name span first needs them
+        if names.candidates and any(d.flagged and any(s.category in NAME_CATEGORIES
+                                                      for s in d.spans) for d in dets):
+            with timed("stage: name candidates"):
+                dets = list(attach_candidates(dets, load_resolver(names), names.top_k))
+        return dets
 
     def propose(self, detections: Sequence[Detection], memory: Recall | None = None,
                 ) -> list[Proposal]:
         """One proposal per detection (``memory``: past decisions, default the pipeline's)."""
-        return list(propose(detections, self.settings.rewrite, self.aliases,
-                            memory if memory is not None else self.memory))
+        with timed("stage: propose"):
+            return list(propose(detections, self.settings.rewrite, self.aliases,
+                                memory if memory is not None else self.memory))
 
     def process(self, segments: Iterable[Segment], memory: Recall | None = None,
                 ) -> list[Detection] | list[Proposal]:

@@ -205,9 +205,9 @@ def propose(
 
 def _unchanged_model(settings: RewriteSettings) -> str:
     """The model name an unflagged segment's proposal carries."""
-    from repair.rewrite.model import load_rewriter
+    from repair.rewrite.model import rewriter_version
 
-    return load_rewriter(str(settings.model)).version if settings.model else ALIAS_MODEL
+    return rewriter_version(str(settings.model)) if settings.model else ALIAS_MODEL
 
 
 def model_spans(det: Detection, prot) -> list[tuple[int, int, str]]:
@@ -255,11 +255,14 @@ def _propose_with_model(
         span_problem,
         vi_compounds,
     )
-    from repair.rewrite.model import load_rewriter
+    from repair.rewrite.model import load_rewriter, rewriter_context, rewriter_version
     from repair.rewrite.spans import make_window, unmap_placeholders
 
-    rw = load_rewriter(str(settings.model))
-    words = settings.context_words if settings.context_words is not None else rw.context_words
+    # the model is loaded when a span needs it, not before: its name and window are read
+    # from its directory
+    version = rewriter_version(str(settings.model))
+    words = (settings.context_words if settings.context_words is not None
+             else rewriter_context(str(settings.model)))
     limits = GuardLimits(settings.guard_min_length_ratio, settings.guard_max_length_ratio,
                          settings.guard_max_edit_ratio)
     jobs: dict[int, tuple] = {}  # detection -> (Protected, [(start, end, category, window)])
@@ -280,16 +283,17 @@ def _propose_with_model(
             items.append((a, b, cat, w))
             windows.append(w)
         jobs[i] = (prot, items)
-    repairs = iter(rw.repair([w.source for w in windows], [w.span for w in windows],
-                             margin=settings.keep_margin, batch_size=settings.batch_size,
-                             max_new_tokens=settings.max_new_tokens))
+    repairs = iter(load_rewriter(str(settings.model), settings.device).repair(
+        [w.source for w in windows], [w.span for w in windows], margin=settings.keep_margin,
+        batch_size=settings.batch_size, max_new_tokens=settings.max_new_tokens)
+        if windows else [])
     for i, det in enumerate(dets):
         text = det.segment.text
         if not det.flagged:
-            yield Proposal(det, text, "unchanged", rw.version, 0.0, False)
+            yield Proposal(det, text, "unchanged", version, 0.0, False)
             continue
         if i not in jobs:
-            yield _fixed(det, settings, table, rw.version, "fallback",
+            yield _fixed(det, settings, table, version, "fallback",
                          "entities: too many to protect", matches=found[i])
             continue
         prot, items = jobs[i]
@@ -312,14 +316,14 @@ def _propose_with_model(
                                new)
             edits.append(SpanEdit(a, b, cat, text[a:b], text[a:b] if check else shown, check))
         if not any(not e.check for e in edits):
-            yield _fixed(det, settings, table, rw.version, spans=tuple(edits),
+            yield _fixed(det, settings, table, version, spans=tuple(edits),
                          matches=found[i])
             continue
         restored = restore("".join(pieces) + prot.text[pos:], prot)
         problems = (["placeholders not kept"] if restored is None
                     else verify(restored, prot, table))
         if problems:
-            yield _fixed(det, settings, table, rw.version, "fallback",
+            yield _fixed(det, settings, table, version, "fallback",
                          "entities: " + "; ".join(problems), tuple(edits), found[i])
             continue
         assert restored is not None
@@ -327,9 +331,9 @@ def _propose_with_model(
         baseline = _splice(text, matches)
         reason = check_rewrite(baseline, restored, edit_ratio(baseline, restored), limits)
         if reason is not None:
-            yield _fixed(det, settings, table, rw.version, "guard", reason, tuple(edits), matches)
+            yield _fixed(det, settings, table, version, "guard", reason, tuple(edits), matches)
             continue
         ratio = edit_ratio(text, restored)
-        yield Proposal(det, restored, "model", rw.version, ratio,
+        yield Proposal(det, restored, "model", version, ratio,
                        ratio > settings.max_edit_ratio or _named(matches), tuple(matches), "",
                        tuple(edits))
