@@ -22,6 +22,7 @@ from repair.aliases import AliasMatch, AliasTable, load_calque_table
 from repair.detect import Detection
 from repair.rewrite.base import ALIAS_MODEL, Proposal, RewriteSettings, SpanEdit, edit_ratio
 from repair.rewrite.recall import Recall, propose_with_memory
+from repair.text.timing import timed
 
 __all__ = ["propose", "fixed_matches", "fixed_table", "apply_fixed", "model_spans",
            "lexicon_fixes", "name_fixes"]
@@ -271,9 +272,10 @@ def _propose_with_model(
     for i, det in enumerate(dets):
         if not det.flagged:
             continue
-        found[i] = fixed_matches(det.segment.text, table, settings.dates,
-                                 lexicon_fixes(det, settings) + name_fixes(det),
-                                 settings.leftovers)
+        with timed("rewrite: deterministic repairs"):
+            found[i] = fixed_matches(det.segment.text, table, settings.dates,
+                                     lexicon_fixes(det, settings) + name_fixes(det),
+                                     settings.leftovers)
         prot = protect(det.segment.text, table, found[i])
         if prot is None:
             continue
@@ -329,7 +331,8 @@ def _propose_with_model(
         assert restored is not None
         matches = found[i]
         baseline = _splice(text, matches)
-        reason = check_rewrite(baseline, restored, edit_ratio(baseline, restored), limits)
+        with timed("rewrite: guard"):
+            reason = check_rewrite(baseline, restored, edit_ratio(baseline, restored), limits)
         if reason is not None:
             yield _fixed(det, settings, table, version, "guard", reason, tuple(edits), matches)
             continue

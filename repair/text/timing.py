@@ -14,19 +14,22 @@ report lists names, seconds and calls, not a tree.
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Any, TypeVar
 
-__all__ = ["timed", "enable", "disable", "enabled", "totals", "reset", "ENV"]
+__all__ = ["timed", "timed_call", "enable", "disable", "enabled", "totals", "reset", "ENV"]
 
 ENV = "REPAIR_TIMING"  # a file: time this process and write the totals there at exit
 
 _ON = False
 _TOTALS: dict[str, list[float]] = {}  # name -> [seconds, calls]
 _OFF = nullcontext()
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @contextmanager
@@ -43,6 +46,20 @@ def _timer(name: str) -> Iterator[None]:
 def timed(name: str) -> AbstractContextManager[None]:
     """A context manager adding the block's wall time to ``name`` (nothing when off)."""
     return _timer(name) if _ON else _OFF
+
+
+def timed_call(name: str) -> Callable[[F], F]:
+    """Decorator: every call of the function is timed as ``name`` (a loader: put it below
+    ``functools.lru_cache`` so that only the loads themselves count)."""
+    def wrap(fn: F) -> F:
+        @functools.wraps(fn)
+        def inner(*args, **kwargs):
+            if not _ON:
+                return fn(*args, **kwargs)
+            with _timer(name):
+                return fn(*args, **kwargs)
+        return inner  # type: ignore[return-value]
+    return wrap
 
 
 def enable() -> None:
