@@ -71,7 +71,13 @@ class Pipeline:
     @classmethod
     def from_settings(cls, settings: PipelineSettings, aliases: AliasTable, *,
                       proposals: bool = True, memory: Recall | None = None) -> Pipeline:
-        """The pipeline of ``settings`` (with the learned patterns its rewriter brings)."""
+        """The pipeline of ``settings`` (with the learned patterns its rewriter brings). A
+        rewriter device other than the CPU is checked here, before any work (a named
+        ``DeviceError`` where there is no GPU), though the model loads on first use."""
+        if settings.rewrite.model and settings.rewrite.device != "cpu":
+            from repair.rewrite.device import plan_device
+
+            plan_device(settings.rewrite.device, numpy_model=False)
         return cls(with_model_directory(settings), aliases, proposals=proposals,
                    memory=memory)
 

@@ -18,6 +18,9 @@ RewriterOpt = Annotated[Path | None, typer.Option(
     "--rewriter", help="span rewriter directory (default: rewrite.model)")]
 OldModelOpt = Annotated[Path | None, typer.Option(
     "--model", hidden=True, help="deprecated spelling of --rewriter")]
+DeviceOpt = Annotated[str, typer.Option(
+    help="where the rewriter runs: cpu, cuda or cuda:N (a GPU: half precision, a larger "
+         "batch; refused with a message where there is none)")]
 
 
 def eval_cmd(
@@ -148,20 +151,28 @@ def bench_rewrite_cmd(
     rewriter: RewriterOpt = None,
     model: OldModelOpt = None,
     n: Annotated[int, common.count_option("held-out spans")] = 256,
-    threads: Annotated[int, common.count_option("torch CPU threads")] = 1,
+    threads: Annotated[int, common.count_option("torch CPU threads (torch runtime)")] = 1,
+    device: DeviceOpt = "cpu",
+    batch: Annotated[list[int] | None, typer.Option(
+        help="batch sizes to time (default: 1 and 64 on a CPU, the device's on a GPU)")] = None,
     config: common.ConfigOpt = None,
 ) -> None:
-    """Spans per second of the rewriter alone at batch 1 and batched, on this machine."""
+    """Spans per second of the rewriter alone at batch 1 and batched, on this machine, with
+    the arithmetic per span and the share of one CPU thread's measured matmul peak."""
     from repair.config import load_aliases
     from repair.eval.bench import bench_rewrite_heldout
     from repair.pipeline import Pipeline
 
     rewriter = common.renamed(rewriter, model, "--model", "--rewriter")
-    run = common.settings(config, **{"rewrite.model": common.abs_path(rewriter)})
+    run = common.settings(config, **{"rewrite.model": common.abs_path(rewriter),
+                                     "rewrite.device": device})
+    sizes = tuple(batch) if batch else ((1, 64) if device == "cpu" else (None,))
     rows = bench_rewrite_heldout(Pipeline.from_settings(run, load_aliases(run)), run.eval.clean,
-                                 n, threads)
-    common.stdout().print(common.rows_table(f"repair bench rewrite ({threads} thread(s))", rows,
-                              ("model", "batch", "spans", "seconds", "spans_per_s")))
+                                 n, threads, device, sizes)
+    common.stdout().print(common.rows_table(
+        f"repair bench rewrite ({device}, {threads} thread(s))", rows,
+        ("runtime", "dtype", "batch", "spans", "seconds", "spans_per_s", "mean_window_tokens",
+         "mean_steps", "mflop_per_span", "gflop_s", "peak_gflop_s", "of_peak")))
 
 
 @bench_app.command("run")

@@ -246,9 +246,10 @@ _PIPELINE: Pipeline | None = None  # a worker process's pipeline, loaded once
 
 def _worker_init(pipeline: Pipeline) -> None:
     global _PIPELINE
-    import torch
+    import sys
 
-    torch.set_num_threads(1)  # one process per core does the parallel work
+    if "torch" in sys.modules:  # the NumPy rewriter runs on one BLAS thread already
+        sys.modules["torch"].set_num_threads(1)  # one process per core does the parallel work
     _PIPELINE = pipeline
 
 

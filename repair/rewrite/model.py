@@ -44,6 +44,7 @@ class SpanRepair:
     logprob: float  # log-probability of the model's own repair
     keep_logprob: float  # ... and of keeping the span
     check: str = ""  # why the model's own output was not used ("keep" or a span check)
+    steps: int = 0  # decoder steps of the greedy repair (tokens written, eos included)
 
 
 class SpanRewriter:
@@ -140,12 +141,17 @@ class SpanRewriter:
                 text = self.tokenizer.decode(h.tokens).strip()
                 check = ("keep" if text == span.strip() or h.logprob - k < margin
                          else span_problem(span, text, *_context(source)))
-                rep = SpanRepair(text if not check else span, not check, h.logprob, k, check)
+                rep = SpanRepair(text if not check else span, not check, h.logprob, k, check,
+                                 len(h.tokens))
                 if len(self._cache) < self._cache_size:
                     self._cache[keys[i]] = rep
                 for j in todo[keys[i]]:
                     out[j] = rep
         return out  # type: ignore[return-value]
+
+    def clear_cache(self) -> None:
+        """Forget the decided spans (benchmarks time the model, not the cache)."""
+        self._cache.clear()
 
     def _ids(self, texts: Sequence[str], max_len: int) -> list[list[int]]:
         return [ids[:max_len] for ids in self.tokenizer.encode_batch(list(texts))]

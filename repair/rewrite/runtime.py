@@ -239,11 +239,16 @@ class NumpyCopyT5:
             x = x + self._ff(_rms(x, ln3, c.eps), ff)
         return _rms(x, self.dec_norm, c.eps)
 
-    def _logp(self, h: np.ndarray, y: np.ndarray, enc: np.ndarray, keys: np.ndarray,
-              before: np.ndarray | None, src: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """log p(y) of the pointer-generator for decoder states ``h`` (n, T, d)."""
-        with timed("rewrite: vocabulary"):
-            p = _softmax(_mm(h, self.emb_t))
+    def _probs(self, h: np.ndarray, y: np.ndarray, enc: np.ndarray, keys: np.ndarray,
+               before: np.ndarray | None, src: np.ndarray, mask: np.ndarray,
+               sel: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The pointer-generator's mixture ``g p_vocab + (1 - g) p_copy`` (N, V) at the
+        decoder positions ``sel`` selects of ``h`` (n, T, d) (all when None), and each
+        position's normaliser ``log(sum(p) + V 1e-9)``: ``decode.py`` takes the
+        log-probability of a token as ``log_softmax(log(p + 1e-9))``, which is
+        ``log(p + 1e-9)`` minus that. Only the tokens needed are taken the log of (the greedy
+        choice, the keep target): the log and the renormalisation over the whole vocabulary
+        were half the rewriter's time."""
         with timed("rewrite: copy head"):
             scores = _mm(h, self.copy_q) @ keys
             if before is not None:
@@ -252,16 +257,24 @@ class NumpyCopyT5:
             attn = _softmax(scores)  # (n, T, S)
             ctx = attn @ enc
             g = 1.0 / (1.0 + np.exp(-(np.concatenate([h, ctx], -1) @ self.gate_w
-                                      + self.gate_b)))[..., None]
-            p *= g
-            n, t, s = attn.shape
-            rows = np.repeat(np.arange(n * t), s)
-            flat = p.reshape(n * t, -1)
-            np.add.at(flat, (rows, np.repeat(src, t, axis=0).reshape(-1)),
-                      ((1.0 - g) * attn).reshape(-1))
-            logp = np.log(p + 1e-9)
-            # decode.py renormalises (log_softmax of the log-probabilities); so does this
-            return logp - np.log(np.sum(np.exp(logp), axis=-1, keepdims=True))
+                                      + self.gate_b)))  # (n, T)
+            if sel is None:
+                rows, cols = np.divmod(np.arange(h.shape[0] * h.shape[1]), h.shape[1])
+            else:
+                rows, cols = np.nonzero(sel)
+        with timed("rewrite: vocabulary"):
+            logits = h[rows, cols] @ self.emb_t  # (N, V)
+            logits -= logits.max(-1, keepdims=True)
+            np.exp(logits, out=logits)
+            gv = g[rows, cols]
+            logits *= (gv / logits.sum(-1))[:, None]
+            p = logits
+        with timed("rewrite: copy head"):
+            s = attn.shape[-1]
+            np.add.at(p, (np.repeat(np.arange(len(rows)), s), src[rows].reshape(-1)),
+                      ((1.0 - gv)[:, None] * attn[rows, cols]).reshape(-1))
+            norm = np.log(p.sum(-1) + p.shape[-1] * 1e-9)
+        return p, norm
 
     def _copy_parts(self, enc: np.ndarray, src: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         keys = _mm(enc, self.copy_k).transpose(0, 2, 1)  # (n, d, S)
@@ -300,40 +313,49 @@ class NumpyCopyT5:
         tgt, tmask = _pad(targets, c.pad)
         y = np.concatenate([np.full((len(targets), 1), c.start, dtype=np.int64), tgt[:, :-1]], 1)
         h = self._decoder(y, 0, [None] * len(self.dec_layers), cross, enc_mask)
-        lp = self._logp(h, y, enc, keys, before, ids, mask)
-        got = np.take_along_axis(lp, tgt[:, :, None], -1)[:, :, 0] * tmask
-        return [float(v) for v in got.sum(1)]
+        sel = tmask > 0  # the vocabulary only where a target token is
+        p, norm = self._probs(h, y, enc, keys, before, ids, mask, sel)
+        rows, cols = np.nonzero(sel)
+        lp = np.log(p[np.arange(len(rows)), tgt[rows, cols]] + 1e-9) - norm
+        got = np.zeros(len(targets), dtype=np.float32)
+        np.add.at(got, rows, lp.astype(np.float32))
+        return [float(v) for v in got]
 
     def _greedy(self, enc, ids, mask, keys, before, cross, enc_mask, sources, max_new_tokens,
                 block_repeats) -> list[Hypothesis]:
+        """Greedy search as ``decode.greedy``; a finished row leaves the batch (the rows still
+        writing are computed alone), which changes no row's arithmetic."""
         c = self.cfg
         n = len(sources)
-        last = np.full((n, 1), c.start, dtype=np.int64)
-        cache: list = [None] * len(self.dec_layers)
         out: list[list[int]] = [[] for _ in range(n)]
         total = np.zeros(n, dtype=np.float32)
-        done = np.zeros(n, dtype=bool)
         allowed = [_repeats(list(s)) for s in sources]
+        act = np.arange(n)  # rows still writing
+        last = np.full((n, 1), c.start, dtype=np.int64)
+        cache: list = [None] * len(self.dec_layers)
         for step in range(max_new_tokens):
             h = self._decoder(last, step, cache, cross, enc_mask)
-            lp = self._logp(h, last, enc, keys, before, ids, mask)[:, -1]
-            tok = lp.argmax(-1)
-            best = lp[np.arange(n), tok]
-            if block_repeats:
-                for i in range(n):
-                    if not done[i] and _new_repeat(out[i], int(tok[i]), allowed[i]):
-                        for cand in np.argsort(-lp[i], kind="stable")[1:8].tolist():
-                            if not _new_repeat(out[i], cand, allowed[i]):
-                                tok[i], best[i] = cand, lp[i, cand]
-                                break
-            tok = np.where(done, c.pad, tok)
-            total += np.where(done, 0.0, best).astype(np.float32)
-            for i in range(n):
-                if not done[i]:
-                    out[i].append(int(tok[i]))
-            done |= tok == c.eos
-            if done.all():
+            p, norm = self._probs(h, last, enc, keys, before, ids, mask)
+            tok = p.argmax(-1)
+            for j, i in enumerate(act.tolist()):
+                if block_repeats and _new_repeat(out[i], int(tok[j]), allowed[i]):
+                    for cand in np.argsort(-p[j], kind="stable")[1:8].tolist():
+                        if not _new_repeat(out[i], cand, allowed[i]):
+                            tok[j] = cand
+                            break
+                out[i].append(int(tok[j]))
+            best = np.log(p[np.arange(len(act)), tok] + 1e-9) - norm
+            total[act] += best.astype(np.float32)
+            going = tok != c.eos
+            if not going.any():
                 break
+            if not going.all():  # drop the finished rows from every per-row array
+                act, tok = act[going], tok[going]
+                enc, ids, mask, keys = enc[going], ids[going], mask[going], keys[going]
+                before = before[going] if before is not None else None
+                enc_mask = enc_mask[going]
+                cross = [(k[going], v[going]) for k, v in cross]
+                cache = [(k[going], v[going]) for k, v in cache]
             last = tok[:, None]
         return [Hypothesis(t, float(s)) for t, s in zip(out, total.tolist(), strict=True)]
 
