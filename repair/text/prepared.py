@@ -71,17 +71,20 @@ def prepared(kind: str, sources: Sequence[str | Path], build: Callable[[], T], *
 
 
 def _write(path: Path, digest: bytes, obj: object) -> None:
-    if path.exists():
-        with path.open("rb") as fh:
-            if not fh.read(len(MAGIC)) == MAGIC:
-                log.warning("%s is not a prepared table; left as it is", path)
-                return
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
+        if path.exists():
+            with path.open("rb") as fh:
+                if not fh.read(len(MAGIC)) == MAGIC:
+                    log.warning("%s is not a prepared table; left as it is", path)
+                    return
         with tmp.open("wb") as fh:
             fh.write(MAGIC + digest + b"\n")
             pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
     except OSError as exc:  # a read-only model folder: the table is built each time
         log.debug("cannot store a prepared copy at %s (%s)", path, exc)
-        tmp.unlink(missing_ok=True)
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
