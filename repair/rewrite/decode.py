@@ -109,18 +109,21 @@ def greedy(model, sources: Sequence[Sequence[int]], max_new_tokens: int = 32,
             cache = getattr(res, arg)
             lp = _logprobs(res.logits[:, -1])
             best, tok = lp.max(-1)
+            # one copy to the host per step (on a GPU each element read is a synchronisation)
+            toks, finished = tok.tolist(), done.tolist()
             if block_repeats:
                 for i in range(n):
-                    if not done[i] and _new_repeat(out[i], int(tok[i]), allowed[i]):
+                    if not finished[i] and _new_repeat(out[i], toks[i], allowed[i]):
                         for cand in lp[i].topk(8).indices.tolist()[1:]:
                             if not _new_repeat(out[i], cand, allowed[i]):
                                 tok[i], best[i] = cand, lp[i, cand]
+                                toks[i] = cand
                                 break
             tok = torch.where(done, torch.full_like(tok, pad), tok)
             total += torch.where(done, torch.zeros_like(best), best)
             for i in range(n):
-                if not done[i]:
-                    out[i].append(int(tok[i]))
+                if not finished[i]:
+                    out[i].append(toks[i])
             done |= tok == eos
             if bool(done.all()):
                 break
