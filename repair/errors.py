@@ -12,6 +12,7 @@ __all__ = [
     "ConfigError",
     "ModelError",
     "QueueError",
+    "DeviceError",
 ]
 
 
@@ -63,3 +64,9 @@ class QueueError(RepairError):
     """The review queue cannot be opened or an operation on it is invalid."""
 
     exit_code = 4
+
+
+class DeviceError(RepairError):
+    """The device asked for (``--device cuda``) is not there, or is not a device name."""
+
+    exit_code = 3

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from repair.aliases import AliasTable
 from repair.detect import Detection, DetectSettings, detect
+from repair.detect.base import NAME_CATEGORIES
 from repair.detect.candidates import attach_candidates
 from repair.detect.templates import TEMPLATES_FILE
 from repair.names import NamesSettings, load_resolver
@@ -23,6 +24,7 @@ from repair.rewrite import Proposal, RewriteSettings, propose
 from repair.rewrite.model import LAYER_DIR, PATTERNS_FILE
 from repair.rewrite.recall import Recall
 from repair.text import Segment
+from repair.text.timing import timed
 
 __all__ = ["PipelineSettings", "Pipeline", "with_model_directory"]
 
@@ -77,24 +79,34 @@ class Pipeline:
     @classmethod
     def from_settings(cls, settings: PipelineSettings, aliases: AliasTable, *,
                       proposals: bool = True, memory: Recall | None = None) -> Pipeline:
-        """The pipeline of ``settings`` (with the learned patterns its rewriter brings)."""
+        """The pipeline of ``settings`` (with the learned patterns its rewriter brings). A
+        rewriter device other than the CPU is checked here, before any work (a named
+        ``DeviceError`` where there is no GPU), though the model loads on first use."""
+        if settings.rewrite.model and settings.rewrite.device != "cpu":
+            from repair.rewrite.device import plan_device
+
+            plan_device(settings.rewrite.device, numpy_model=False)
         return cls(with_model_directory(settings), aliases, proposals=proposals,
                    memory=memory)
 
     def detect(self, segments: Iterable[Segment]) -> list[Detection]:
         """Scores and spans, with name candidates on flagged name spans (never applied)."""
-        dets: Iterable[Detection] = detect(segments, self.settings.detect, self.aliases,
-                                           self.settings.names)
+        with timed("stage: detect"):
+            dets = list(detect(segments, self.settings.detect, self.aliases, self.settings.names))
         names = self.settings.names
-        if names.candidates:
-            dets = attach_candidates(dets, load_resolver(names), names.top_k)
-        return list(dets)
+        # the resolver's tables load when a flagged name span first needs them
+        if names.candidates and any(d.flagged and any(s.category in NAME_CATEGORIES
+                                                      for s in d.spans) for d in dets):
+            with timed("stage: name candidates"):
+                dets = list(attach_candidates(dets, load_resolver(names), names.top_k))
+        return dets
 
     def propose(self, detections: Sequence[Detection], memory: Recall | None = None,
                 ) -> list[Proposal]:
         """One proposal per detection (``memory``: past decisions, default the pipeline's)."""
-        return list(propose(detections, self.settings.rewrite, self.aliases,
-                            memory if memory is not None else self.memory))
+        with timed("stage: propose"):
+            return list(propose(detections, self.settings.rewrite, self.aliases,
+                                memory if memory is not None else self.memory))
 
     def process(self, segments: Iterable[Segment], memory: Recall | None = None,
                 ) -> list[Detection] | list[Proposal]:

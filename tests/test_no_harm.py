@@ -8,7 +8,7 @@ from repair.detect import Detection, Span
 from repair.rewrite import RewriteSettings, propose
 from repair.rewrite.guard import deletion_problem
 from repair.rewrite.lexicon import build_lexicon, lexicon_matches, load_lexicon, write_lexicon
-from repair.rewrite.propose import name_fixes
+from repair.rewrite.sure_names import name_fixes
 from repair.text import Segment
 
 COMPOUNDS = frozenset({"cam go", "vai trò", "hòa bình"})

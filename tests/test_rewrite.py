@@ -171,7 +171,10 @@ def _fake_rewriter(monkeypatch, transform, seen=None):
                 out.append(SpanRepair(new, new != sp, -0.1, -1.0))
             return out
 
-    monkeypatch.setattr(model_mod, "load_rewriter", lambda path: Fake())
+    monkeypatch.setattr(model_mod, "load_rewriter", lambda path, device="cpu": Fake())
+    # the model's name and window are read from its directory without loading it
+    monkeypatch.setattr(model_mod, "rewriter_version", lambda path: Fake.version)
+    monkeypatch.setattr(model_mod, "rewriter_context", lambda path: Fake.context_words)
 
 
 TRANSFORMS = {

@@ -18,6 +18,7 @@ from pathlib import Path
 from repair import project_path, shown_path
 from repair.errors import AliasTableError
 from repair.text import fold_key, nfc
+from repair.text.timing import timed_call
 
 __all__ = [
     "AliasRow",
@@ -284,6 +285,7 @@ def check_rows(rows: Sequence[AliasRow], min_count: int = FREQUENT_COUNT,
                 earlier.append(row)
 
 
+@timed_call("load: alias tables")
 def load_alias_tables(paths: Iterable[str | Path]) -> AliasTable:
     """Read, check and merge alias tables; raises ``AliasTableError`` naming file and line."""
     rows: list[AliasRow] = []
@@ -323,6 +325,7 @@ def calque_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
             yield lineno, line.split("\t")
 
 
+@timed_call("load: calque table")
 def load_calque_table(path: str | Path) -> AliasTable:
     """Known calques (``phrase<TAB>suggestion<TAB>note[<TAB>context]``, header first) as alias
     rows of type ``calque``: each phrase with a suggestion is a variant of its suggestion, so it

@@ -18,6 +18,9 @@ RewriterOpt = Annotated[Path | None, typer.Option(
     "--rewriter", help="span rewriter directory (default: rewrite.model)")]
 OldModelOpt = Annotated[Path | None, typer.Option(
     "--model", hidden=True, help="deprecated spelling of --rewriter")]
+DeviceOpt = Annotated[str, typer.Option(
+    help="where the rewriter runs: cpu, cuda or cuda:N (a GPU: half precision, a larger "
+         "batch; refused with a message where there is none)")]
 
 
 def eval_cmd(
@@ -148,20 +151,28 @@ def bench_rewrite_cmd(
     rewriter: RewriterOpt = None,
     model: OldModelOpt = None,
     n: Annotated[int, common.count_option("held-out spans")] = 256,
-    threads: Annotated[int, common.count_option("torch CPU threads")] = 1,
+    threads: Annotated[int, common.count_option("torch CPU threads (torch runtime)")] = 1,
+    device: DeviceOpt = "cpu",
+    batch: Annotated[list[int] | None, typer.Option(
+        help="batch sizes to time (default: 1 and 64 on a CPU, the device's on a GPU)")] = None,
     config: common.ConfigOpt = None,
 ) -> None:
-    """Spans per second of the rewriter alone at batch 1 and batched, on this machine."""
+    """Spans per second of the rewriter alone at batch 1 and batched, on this machine, with
+    the arithmetic per span and the share of one CPU thread's measured matmul peak."""
     from repair.config import load_aliases
     from repair.eval.bench import bench_rewrite_heldout
     from repair.pipeline import Pipeline
 
     rewriter = common.renamed(rewriter, model, "--model", "--rewriter")
-    run = common.settings(config, **{"rewrite.model": common.abs_path(rewriter)})
+    run = common.settings(config, **{"rewrite.model": common.abs_path(rewriter),
+                                     "rewrite.device": device})
+    sizes = tuple(batch) if batch else ((1, 64) if device == "cpu" else (None,))
     rows = bench_rewrite_heldout(Pipeline.from_settings(run, load_aliases(run)), run.eval.clean,
-                                 n, threads)
-    common.stdout().print(common.rows_table(f"repair bench rewrite ({threads} thread(s))", rows,
-                              ("model", "batch", "spans", "seconds", "spans_per_s")))
+                                 n, threads, device, sizes)
+    common.stdout().print(common.rows_table(
+        f"repair bench rewrite ({device}, {threads} thread(s))", rows,
+        ("runtime", "dtype", "batch", "spans", "seconds", "spans_per_s", "mean_window_tokens",
+         "mean_steps", "mflop_per_span", "gflop_s", "peak_gflop_s", "of_peak")))
 
 
 @bench_app.command("run")
@@ -189,6 +200,43 @@ def bench_run_cmd(
     common.stdout().print(common.rows_table("repair bench run", rows, (
         "input", "engine", "workers", "rewriter", "sentences", "flagged_share", "changed",
         "seconds", "sentences_per_s", "peak_rss_mb")))
+    names = list(dict.fromkeys(n for r in rows for n in r.get("stages", {})))
+    table = Table(title="where the seconds of each job go (s; nested names count in their "
+                  "parents too; worker processes not counted)")
+    table.add_column("stage")
+    for i, r in enumerate(rows):
+        table.add_column(f"{i + 1}: {r['input'][:14]} {r['workers']}w {r['rewriter'][:8]}",
+                         justify="right")
+    for n in names:
+        table.add_row(n, *(f"{r.get('stages', {}).get(n, 0.0):.3f}" for r in rows))
+    common.stdout().print(table)
+
+
+@bench_app.command("startup")
+def bench_startup_cmd(
+    repeats: Annotated[int, common.count_option("cold runs per case (medians reported)")] = 5,
+    base: Annotated[Path | None, typer.Option(
+        help="another checkout of the project (e.g. a git worktree of an older commit): its "
+             "runs are interleaved with these")] = None,
+) -> None:
+    """Wall time and peak memory of a one-sentence `repair run` from a cold process, with the
+    time of each load and stage, and of each package's imports."""
+    from repair.jobs.bench_startup import bench_startup
+
+    if base is not None and not (base / "repair" / "__init__.py").is_file():
+        raise typer.BadParameter(f"{base} is not a checkout of this project (no repair/)")
+    report = bench_startup(repeats, base)
+    out = common.stdout()
+    out.print(common.rows_table("repair bench startup: one-sentence `repair run`, cold",
+                                report["rows"], ("case", "code", "runs", "wall_s",
+                                                 "wall_min_s", "peak_mb")))
+    for label, parts in report["parts"].items():
+        out.print(common.measure_table(f"where the seconds go ({label}; median, s; nested "
+                                       "names count in their parents too)",
+                                       ((n, f"{v:.3f}") for n, v in parts)))
+    for code, rows in report["imports"].items():
+        out.print(common.measure_table(f"imports by package ({code}; own time, s)",
+                                       ((n, f"{v:.3f}") for n, v in rows)))
 
 
 def register(app: typer.Typer) -> None:

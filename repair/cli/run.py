@@ -98,12 +98,16 @@ def run_cmd(
     batch_segments: BatchOpt = 256,
     engine: EngineOpt = "local",
     ray_address: RayAddressOpt = None,
+    device: Annotated[str | None, typer.Option(
+        help="where the rewriter runs: cpu (default), cuda or cuda:N (half precision, a batch "
+             "size for the GPU; refused with a message where there is none)")] = None,
     config: common.ConfigOpt = None,
 ) -> None:
     """Detect, propose repairs for flagged segments, and queue them for review."""
     rewriter = common.renamed(rewriter, model, "--model", "--rewriter")
     overrides = {"queue.path": common.queue_location(queue),
                  "rewrite.model": common.abs_path(rewriter),
+                 "rewrite.device": device,
                  "queue.all": True if queue_all else None}
     _job("run", inputs, out, aliases, unit, config, resume, workers, batch_segments, engine,
          ray_address, **overrides)

@@ -22,6 +22,7 @@ from repair.detect.base import Span
 from repair.detect.rules import RuleDetector
 from repair.detect.tokens import token_kind
 from repair.text import english_zipf, tokens
+from repair.text.timing import timed_call
 
 __all__ = ["LexStats", "TokenTable", "featurize", "FEATURE_NAMES", "KINDS"]
 
@@ -124,6 +125,7 @@ class LexStats:
         )
 
     @classmethod
+    @timed_call("load: detector word statistics")
     def load(cls, directory: Path) -> LexStats:
         unigrams: dict[str, int] = {}
         total = 0

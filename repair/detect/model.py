@@ -25,6 +25,7 @@ from repair.detect.features import FEATURE_NAMES, LexStats, TokenTable, featuriz
 from repair.detect.rules import RuleDetector
 from repair.errors import ModelError
 from repair.text import Segment
+from repair.text.timing import timed, timed_call
 
 __all__ = ["TrainedDetector", "load_detector", "MODEL_FILES"]
 
@@ -115,14 +116,18 @@ class TrainedDetector:
             from repair.detect.layer import load_layer
 
             layer = load_layer(str(settings.layer))
-        all_rule_spans = [rules.spans(s.text) for s in segs]
+        with timed("detect: rules"):
+            all_rule_spans = [rules.spans(s.text) for s in segs]
         # the model was trained on the lexical rules' spans; evidence rules speak for themselves
-        tables = [
-            featurize(s.text, self.stats, rules, [r for r in rs if not r.evidence])
-            for s, rs in zip(segs, all_rule_spans, strict=True)
-        ]
+        with timed("detect: features"):
+            tables = [
+                featurize(s.text, self.stats, rules, [r for r in rs if not r.evidence])
+                for s, rs in zip(segs, all_rule_spans, strict=True)
+            ]
+        with timed("detect: model"):
+            probs = self.token_probs(tables)
         for seg, table, p_art, rule_spans in zip(
-            segs, tables, self.token_probs(tables), all_rule_spans, strict=True
+            segs, tables, probs, all_rule_spans, strict=True
         ):
             p_art = _clear_verified_names(seg.text, table, p_art, rules)
             prior = rules.score(
@@ -173,10 +178,37 @@ def _clear_verified_names(
     return p
 
 
+# lightgbm's optional bridges (DataFrames, Arrow tables, scikit-learn estimators): the detector
+# predicts on NumPy arrays, and importing them cost 0.4 s and 60 MB of a one-sentence job
+_OPTIONAL_BRIDGES = ("pandas", "pyarrow", "sklearn", "dask", "matplotlib",
+                     "graphviz")
+
+
+def _import_lightgbm():
+    """``lightgbm``, imported without the optional bridges when it is imported first here
+    (a process that already imported them, or lightgbm, is left as it is)."""
+    import sys
+
+    if "lightgbm" in sys.modules:
+        return sys.modules["lightgbm"]
+    blocked = [m for m in _OPTIONAL_BRIDGES if m not in sys.modules]
+    for m in blocked:
+        sys.modules[m] = None  # type: ignore[assignment]  (import raises ImportError)
+    try:
+        with timed("import: lightgbm"):
+            import lightgbm
+    finally:
+        for m in blocked:
+            if sys.modules.get(m, 0) is None:
+                del sys.modules[m]
+    return lightgbm
+
+
 @functools.lru_cache(maxsize=4)
+@timed_call("load: detector")
 def load_detector(directory: str | Path) -> TrainedDetector:
     """Load a trained detector directory (as written by ``repair train detector``)."""
-    import lightgbm
+    lightgbm = _import_lightgbm()
 
     d = Path(directory)
     missing = [f for f in MODEL_FILES if not (d / f).exists()]

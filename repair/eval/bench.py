@@ -84,38 +84,66 @@ def bench_source(source: str | Path | None, clean: str | Path | None) -> Path:
 
 
 def bench_rewrite(model: SpanRewriter | str | Path, examples: list, *, threads: int = 1,
-                  batch_sizes: tuple[int, ...] = (1, 64)) -> list[dict]:
+                  batch_sizes: tuple[int | None, ...] = (1, 64), device: str = "cpu",
+                  cache: bool = False) -> list[dict]:
     """Spans per second of the rewriter alone (greedy repair plus the keep score) at each
-    batch size, on held-out span examples."""
-    import torch
+    batch size (None: the device's), on held-out span examples, with the arithmetic each span
+    costs and the share of this CPU's one-thread peak it achieves (:mod:`repair.eval.arith`;
+    on a GPU the share is not computed). Repeated spans are decided afresh unless ``cache``."""
+    import json
 
+    from repair.eval.arith import matmul_peak, model_shape, span_flops
     from repair.rewrite.model import load_rewriter
     from repair.rewrite.spans import marked_span
 
-    torch.set_num_threads(threads)
-    rw = model if not isinstance(model, (str, Path)) else load_rewriter(str(model))
+    rw = model if not isinstance(model, (str, Path)) else load_rewriter(str(model), device)
+    if rw.plan.runtime == "torch" and rw.plan.device == "cpu":
+        import torch
+
+        torch.set_num_threads(threads)
     spans = [marked_span(e.source) for e in examples]
     sources = [e.source for e in examples]
     rw.repair(sources[:8], spans[:8])  # warm-up
+    shape = model_shape(json.loads((rw.path / "config.json").read_text(encoding="utf-8")))
+    src_len = [len(ids) for ids in rw._ids(sources, 96)]
+    keep_len = [len(ids) for ids in rw._ids(spans, 32)]
+    peak = None
+    if rw.plan.device == "cpu":
+        gemm = matmul_peak([(64, shape.d_model, shape.d_model), (64, shape.d_model, shape.d_ff),
+                            (64, shape.d_model, shape.vocab)])
+        peak = max(gemm.values())
     rows = []
     for b in batch_sizes:
+        if not cache:
+            rw.clear_cache()
         t0 = time.perf_counter()
         if b == 1:
-            for src, sp in zip(sources, spans, strict=True):
-                rw.repair([src], [sp], batch_size=1)
+            got = [rw.repair([src], [sp], batch_size=1)[0]
+                   for src, sp in zip(sources, spans, strict=True)]
         else:
-            rw.repair(sources, spans, batch_size=b)
+            got = rw.repair(sources, spans, batch_size=b)
         dt = time.perf_counter() - t0
-        rows.append({"model": rw.version, "batch": b, "spans": len(sources),
-                     "seconds": round(dt, 2), "spans_per_s": round(len(sources) / dt, 1),
-                     "threads": threads})
+        flops = sum(span_flops(shape, s, r.steps, k)
+                    for s, r, k in zip(src_len, got, keep_len, strict=True))
+        achieved = flops / dt / 1e9
+        rows.append({"model": rw.version, "device": rw.plan.device, "runtime": rw.plan.runtime,
+                     "dtype": rw.plan.dtype, "batch": b or rw.plan.batch_size,
+                     "spans": len(sources), "seconds": round(dt, 2),
+                     "spans_per_s": round(len(sources) / dt, 1), "threads": threads,
+                     "mean_window_tokens": round(sum(src_len) / len(src_len), 1),
+                     "mean_steps": round(sum(r.steps for r in got) / len(got), 1),
+                     "mflop_per_span": round(flops / len(got) / 1e6, 2),
+                     "gflop_s": round(achieved, 2),
+                     "peak_gflop_s": round(peak, 1) if peak else "",
+                     "of_peak": f"{achieved / peak:.0%}" if peak else ""})
     return rows
 
 
 def bench_rewrite_heldout(pipeline: Pipeline, dev_corpus: str | Path | None, n: int = 256,
-                          threads: int = 1) -> list[dict]:
-    """``bench_rewrite`` of the pipeline's rewriter (loaded once) on ``n`` held-out spans of
-    ``dev_corpus``."""
+                          threads: int = 1, device: str = "cpu",
+                          batch_sizes: tuple[int | None, ...] = (1, 64)) -> list[dict]:
+    """``bench_rewrite`` of the pipeline's rewriter (loaded once, on ``device``) on ``n``
+    held-out spans of ``dev_corpus``."""
     from repair.eval.heldout import EVAL_SEED
     from repair.rewrite.calibrate import heldout_spans
     from repair.rewrite.model import load_rewriter
@@ -125,9 +153,9 @@ def bench_rewrite_heldout(pipeline: Pipeline, dev_corpus: str | Path | None, n: 
         raise ConfigError("no rewriter: pass --rewriter DIR or set rewrite.model")
     if not dev_corpus:
         raise ConfigError("no held-out corpus: set eval.clean")
-    rw = load_rewriter(str(settings.rewrite.model))
+    rw = load_rewriter(str(settings.rewrite.model), device)
     examples = heldout_spans(rw, n, EVAL_SEED, dev_corpus, settings.detect, pipeline.aliases)
-    return bench_rewrite(rw, examples, threads=threads)
+    return bench_rewrite(rw, examples, threads=threads, batch_sizes=batch_sizes, device=device)
 
 
 def synthetic_inputs(corpus: str | Path, n: int, seed: int = 7, max_words: int = 40) -> list[str]:

@@ -16,7 +16,7 @@ from repair import ROOT
 from repair.config import Settings
 from repair.eval.bench import bench_sentences, peak_rss_mb
 from repair.jobs.local import run_job
-from repair.text import read_documents, segment_documents
+from repair.text import read_documents, segment_documents, timing
 
 __all__ = ["bench_run", "bench_runs", "corpus_as_jsonl", "repeated_articles"]
 
@@ -52,6 +52,9 @@ def bench_run(settings: Settings, inputs: list[Path], work: Path, label: str, wo
     ``inputs`` (start-up excluded: models are loaded by a warm-up job first; worker processes
     and Ray actors start inside the timed run; peak memory is this process's)."""
     run_job(inputs[:1], work / "warmup.jsonl", settings)
+    was_on = timing.enabled()
+    timing.enable()  # the stage timers of this process (workers and Ray actors: not counted)
+    timing.reset()
     t0 = time.perf_counter()
     if engine == "ray":
         from repair.jobs.ray_engine import run_job_ray
@@ -60,6 +63,9 @@ def bench_run(settings: Settings, inputs: list[Path], work: Path, label: str, wo
     else:
         summary = run_job(inputs, work / f"{label}.jsonl", settings, workers=workers)
     dt = time.perf_counter() - t0
+    stages = {k: round(v, 3) for k, (v, _) in timing.totals().items()}
+    if not was_on:
+        timing.disable()
     return {
         "input": label,
         "engine": engine,
@@ -71,6 +77,7 @@ def bench_run(settings: Settings, inputs: list[Path], work: Path, label: str, wo
         "seconds": round(dt, 2),
         "sentences_per_s": round(summary.segments / dt, 1),
         "peak_rss_mb": round(peak_rss_mb(), 1),
+        "stages": stages,  # seconds per timer (repair.text.timing); nested ones count twice
     }
 
 

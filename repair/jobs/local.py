@@ -29,6 +29,7 @@ from repair.rewrite import Proposal
 from repair.text import Document, Segment, read_documents, segment_documents
 from repair.text.guard import hold_output
 from repair.text.outputs import check_output, same_file, write_receipt
+from repair.text.timing import timed
 
 __all__ = ["JobSetup", "JobSummary", "run_job", "set_up_job", "write_batch", "document_batches"]
 
@@ -64,7 +65,8 @@ def document_batches(inputs: Iterable[str | Path], unit: str, max_segments: int,
     for k, doc in enumerate(read_documents(inputs)):
         if k < skip:
             continue
-        segs = list(segment_documents([doc], unit))
+        with timed("job: segmenting"):
+            segs = list(segment_documents([doc], unit))
         batch.append((doc, segs))
         n += len(segs)
         if n >= max_segments:
@@ -220,10 +222,12 @@ def write_batch(batch: list[tuple[Document, list[Segment]]], items: list, fh,
     for doc, segs in batch:
         doc_items, pos = items[pos : pos + len(segs)], pos + len(segs)
         summary.documents += 1
-        for item in doc_items:
-            _count(summary, item, fh)
+        with timed("job: writing"):
+            for item in doc_items:
+                _count(summary, item, fh)
         if queue is not None:
-            summary.queued_new += _queue(queue, doc_items, aliases, doc, settings)
+            with timed("job: queue"):
+                summary.queued_new += _queue(queue, doc_items, aliases, doc, settings)
 
 
 def _queue(queue: Queue, items: list[Proposal], aliases: AliasTable, doc: Document,
@@ -242,9 +246,10 @@ _PIPELINE: Pipeline | None = None  # a worker process's pipeline, loaded once
 
 def _worker_init(pipeline: Pipeline) -> None:
     global _PIPELINE
-    import torch
+    import sys
 
-    torch.set_num_threads(1)  # one process per core does the parallel work
+    if "torch" in sys.modules:  # the NumPy rewriter runs on one BLAS thread already
+        sys.modules["torch"].set_num_threads(1)  # one process per core does the parallel work
     _PIPELINE = pipeline
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from repair.errors import InputError
 from repair.text import fold_key, is_vietnamese_syllable, tokens
 from repair.text.outputs import read_tsv_gz, write_tsv_gz
+from repair.text.timing import timed_call
 
 __all__ = ["Gazetteer", "mine_gazetteer", "PERSON_WORDS", "PLACE_WORDS", "context_kind"]
 
@@ -71,6 +72,7 @@ class Gazetteer:
         ])
 
     @classmethod
+    @timed_call("load: gazetteer")
     def load(cls, path: str | Path) -> Gazetteer:
         names: dict[str, tuple[int, int, int, str]] = {}
         sylls: dict[str, tuple[int, int]] = {}

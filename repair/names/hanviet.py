@@ -18,6 +18,7 @@ from pathlib import Path
 
 from repair.errors import ConfigError, InputError
 from repair.text import fold_key, nfc
+from repair.text.timing import timed_call
 
 __all__ = ["HanViet", "Reading", "load_hanviet", "toneless"]
 
@@ -89,11 +90,20 @@ def _pypinyin_readings(char: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=2)
+@timed_call("load: Hán-Việt table")
 def load_hanviet(path: str | Path) -> HanViet:
-    """Read the Hán-Việt table; a malformed row stops with its file and line."""
+    """Read the Hán-Việt table; a malformed row stops with its file and line. The parsed
+    table is kept prepared beside the name models (``repair.text.prepared``)."""
     p = Path(path)
     if not p.exists():
         raise ConfigError("Hán-Việt table not found; set names.hanviet in the config", p)
+    from repair import ROOT
+    from repair.text.prepared import prepared
+
+    return prepared("hanviet-v1", [p], lambda: _read_hanviet(p), store=ROOT / "models" / "names")
+
+
+def _read_hanviet(p: Path) -> HanViet:
     pin: dict[str, dict[str, list]] = defaultdict(dict)
     rev: dict[str, list[str]] = defaultdict(list)
     chars: dict[str, list[str]] = defaultdict(list)

@@ -23,6 +23,7 @@ from pathlib import Path
 from repair.errors import InputError
 from repair.text import tokens
 from repair.text.outputs import read_tsv_gz, write_tsv_gz
+from repair.text.timing import timed_call
 
 __all__ = ["NameStats", "mine_name_stats", "mine_japanese"]
 
@@ -77,7 +78,18 @@ class NameStats:
                               for k, (a, b) in sorted(table.items()))])
 
     @classmethod
+    @timed_call("load: name statistics")
     def load(cls, path: str | Path) -> NameStats:
+        """The statistics in ``path``, from their prepared copy when it is current."""
+        from repair.text.prepared import prepared
+
+        p = Path(path)
+        if not p.is_file():
+            return cls._read(p)  # the reader says what is missing
+        return prepared("name-stats-v1", [p], lambda: cls._read(p))
+
+    @classmethod
+    def _read(cls, path: Path) -> NameStats:
         out = cls()
         tables = {"W": out.words, "S": out.slots, "J": out.japanese}
         for lineno, cols in read_tsv_gz(path, "mine them with 'repair names gazetteer'"):

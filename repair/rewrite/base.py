@@ -45,7 +45,8 @@ class RewriteSettings:
     max_edit_ratio: float = 0.5  # proposals that change more are marked low-confidence
     keep_margin: float | None = None  # nats a repair must beat keeping by (None = the model's)
     context_words: int | None = None  # window words each side (None = as the model was trained)
-    batch_size: int = 64
+    batch_size: int | None = None  # spans per rewriter batch (None: the device's, 64 on a CPU)
+    device: str = "cpu"  # where the rewriter runs: cpu, cuda or cuda:N (repair.rewrite.device)
     max_new_tokens: int = 32  # generation cap per span
     guard_max_edit_ratio: float = 0.5  # repaired sentences changing more than this are rejected
     guard_min_length_ratio: float = 0.6

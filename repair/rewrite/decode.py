@@ -8,6 +8,7 @@ Targets are a few tokens, so greedy search is all that is needed.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,18 +22,18 @@ class Hypothesis:
     logprob: float  # log-probability of the tokens (eos included)
 
 
+@functools.lru_cache(maxsize=1)
 def _cache_arg() -> str:
-    """The forward argument that carries the cache (``past_key_values`` before transformers 5)."""
+    """The forward argument that carries the cache (``past_key_values`` before transformers 5);
+    read on first use, so that importing this module (the NumPy runtime shares its repeat
+    rules) does not import transformers."""
     from transformers import T5ForConditionalGeneration
 
     params = inspect.signature(T5ForConditionalGeneration.forward).parameters
     return "cache" if "cache" in params else "past_key_values"
 
 
-_CACHE_ARG = _cache_arg()
-
-
-def _pad(rows: Sequence[Sequence[int]], pad: int):
+def _pad(rows: Sequence[Sequence[int]], pad: int, device=None):
     import torch
 
     n = max(1, max(len(r) for r in rows))
@@ -41,7 +42,7 @@ def _pad(rows: Sequence[Sequence[int]], pad: int):
     for i, r in enumerate(rows):
         ids[i, : len(r)] = torch.tensor(list(r), dtype=torch.long)
         mask[i, : len(r)] = 1
-    return ids, mask
+    return (ids, mask) if device is None else (ids.to(device), mask.to(device))
 
 
 def _extra(model, ids) -> dict:
@@ -90,34 +91,39 @@ def greedy(model, sources: Sequence[Sequence[int]], max_new_tokens: int = 32,
     eos, pad = cfg.eos_token_id, cfg.pad_token_id
     if not sources:
         return []
-    ids, mask = _pad(sources, pad)
+    dev = getattr(model, "device", None)  # the model's device (a GPU with --device cuda)
+    ids, mask = _pad(sources, pad, dev)
     n = len(sources)
+    arg = _cache_arg()
     with torch.inference_mode():
         enc = model.get_encoder()(input_ids=ids, attention_mask=mask).last_hidden_state
-        last = torch.full((n, 1), cfg.decoder_start_token_id, dtype=torch.long)
+        last = torch.full((n, 1), cfg.decoder_start_token_id, dtype=torch.long, device=dev)
         cache = None
         out: list[list[int]] = [[] for _ in range(n)]
-        total = torch.zeros(n)
-        done = torch.zeros(n, dtype=torch.bool)
+        total = torch.zeros(n, device=dev)
+        done = torch.zeros(n, dtype=torch.bool, device=dev)
         allowed = [_repeats(list(s)) for s in sources]
         for _ in range(max_new_tokens):
             res = model(encoder_outputs=(enc,), attention_mask=mask, decoder_input_ids=last,
-                        use_cache=True, **{_CACHE_ARG: cache}, **_extra(model, ids))
-            cache = getattr(res, _CACHE_ARG)
+                        use_cache=True, **{arg: cache}, **_extra(model, ids))
+            cache = getattr(res, arg)
             lp = _logprobs(res.logits[:, -1])
             best, tok = lp.max(-1)
+            # one copy to the host per step (on a GPU each element read is a synchronisation)
+            toks, finished = tok.tolist(), done.tolist()
             if block_repeats:
                 for i in range(n):
-                    if not done[i] and _new_repeat(out[i], int(tok[i]), allowed[i]):
+                    if not finished[i] and _new_repeat(out[i], toks[i], allowed[i]):
                         for cand in lp[i].topk(8).indices.tolist()[1:]:
                             if not _new_repeat(out[i], cand, allowed[i]):
                                 tok[i], best[i] = cand, lp[i, cand]
+                                toks[i] = cand
                                 break
             tok = torch.where(done, torch.full_like(tok, pad), tok)
             total += torch.where(done, torch.zeros_like(best), best)
             for i in range(n):
-                if not done[i]:
-                    out[i].append(int(tok[i]))
+                if not finished[i]:
+                    out[i].append(toks[i])
             done |= tok == eos
             if bool(done.all()):
                 break
@@ -133,9 +139,11 @@ def score(model, sources: Sequence[Sequence[int]], targets: Sequence[Sequence[in
     cfg = model.config
     if not sources:
         return []
-    ids, mask = _pad(sources, cfg.pad_token_id)
-    tgt, tmask = _pad(targets, cfg.pad_token_id)
-    start = torch.full((len(targets), 1), cfg.decoder_start_token_id, dtype=torch.long)
+    dev = getattr(model, "device", None)
+    ids, mask = _pad(sources, cfg.pad_token_id, dev)
+    tgt, tmask = _pad(targets, cfg.pad_token_id, dev)
+    start = torch.full((len(targets), 1), cfg.decoder_start_token_id, dtype=torch.long,
+                       device=dev)
     dec = torch.cat([start, tgt[:, :-1]], dim=1)
     with torch.inference_mode():
         res = model(input_ids=ids, attention_mask=mask, decoder_input_ids=dec,

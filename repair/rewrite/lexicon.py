@@ -26,6 +26,7 @@ from repair.aliases import AliasMatch
 from repair.errors import InputError
 from repair.text import english_zipf, is_pinyin_word, is_vietnamese_syllable
 from repair.text.outputs import read_tsv_gz, write_tsv_gz
+from repair.text.timing import timed_call
 
 __all__ = ["LexiconSettings", "TermLexicon", "build_lexicon", "load_lexicon", "lexicon_matches"]
 
@@ -114,9 +115,28 @@ def write_lexicon(counts: dict[str, Entry], path: str | Path) -> None:
 
 
 @functools.lru_cache(maxsize=4)
+@timed_call("load: term lexicon")
 def load_lexicon(path: str, settings: LexiconSettings = LexiconSettings()) -> TermLexicon:
-    """The term lexicon in ``path`` (written by :func:`write_lexicon`), loaded once."""
+    """The term lexicon in ``path`` (written by :func:`write_lexicon`), loaded once; its
+    spelling index is kept prepared beside it (``repair.text.prepared``)."""
     p = Path(path)
+    if not p.is_file():
+        return _read_lexicon(p, settings)  # the reader says what is missing
+    from repair.text.prepared import prepared
+
+    lex = prepared(f"lexicon-v1-{_settings_key(settings)}", [p],
+                   lambda: _read_lexicon(p, settings))
+    lex.path, lex.name = p, p.name  # where it was read this time (a copied model folder)
+    return lex
+
+
+def _settings_key(settings: LexiconSettings) -> str:
+    import hashlib
+
+    return hashlib.sha256(repr(settings).encode()).hexdigest()[:8]
+
+
+def _read_lexicon(p: Path, settings: LexiconSettings) -> TermLexicon:
     counts: dict[str, Entry] = {}
     for lineno, parts in read_tsv_gz(p, "build it with `repair train lexicon`"):
         if parts[0].startswith("#"):

@@ -22,9 +22,11 @@ from repair.aliases import AliasMatch, AliasTable, load_calque_table
 from repair.detect import Detection
 from repair.rewrite.base import ALIAS_MODEL, Proposal, RewriteSettings, SpanEdit, edit_ratio
 from repair.rewrite.recall import Recall, propose_with_memory
+from repair.rewrite.sure_names import name_fixes
+from repair.text.timing import timed
 
 __all__ = ["propose", "fixed_matches", "fixed_table", "apply_fixed", "model_spans",
-           "lexicon_fixes", "name_fixes"]
+           "lexicon_fixes"]
 
 log = logging.getLogger(__name__)
 
@@ -123,37 +125,6 @@ def lexicon_fixes(det: Detection, settings: RewriteSettings) -> list[AliasMatch]
 
     spans = [(s.start, s.end) for s in det.spans if s.category != "alias"]
     return lexicon_matches(det.segment.text, spans, load_lexicon(str(settings.lexicon)))
-
-
-NAME_MIN_SCORE = 0.99  # a name candidate is taken at this resolver score or above ...
-NAME_MAX_RUNNER_UP = 0.5  # ... when the next candidate scores at most this, and clean news
-# writes it (``known``): measured, it never fires on the 2,000 clean sentences of
-# repair.eval.harm
-
-
-def name_fixes(det: Detection) -> list[AliasMatch]:
-    """Name spans whose resolver evidence is strong and unambiguous: the pinyin rendering
-    becomes the one candidate clean news writes (type ``name``, the evidence attached)."""
-    out: list[AliasMatch] = []
-    if not det.flagged:
-        return out
-    text = det.segment.text
-    for sp in det.spans:
-        cands = list(sp.candidates or ())
-        if not cands:
-            continue
-        top, rest = cands[0], cands[1:]
-        core = str(top.get("rendering") or "")
-        if (not core or not top.get("known") or float(top.get("score", 0)) < NAME_MIN_SCORE
-                or any(float(c.get("score", 0)) > NAME_MAX_RUNNER_UP for c in rest)):
-            continue
-        a = text.find(core, sp.start, sp.end)
-        if a < 0 or core == top["name"]:
-            continue
-        evidence = "; ".join(str(e) for e in top.get("evidence", ()))
-        out.append(AliasMatch(a, a + len(core), core, str(top["name"]), "name",
-                              f"resolver score {top['score']}: {evidence}"))
-    return out
 
 
 def apply_fixed(text: str, table: AliasTable, dates: bool = True,
@@ -267,9 +238,9 @@ def _unflagged(det: Detection, settings: RewriteSettings, table: AliasTable,
 
 def _unchanged_model(settings: RewriteSettings) -> str:
     """The model name an unflagged segment's proposal carries."""
-    from repair.rewrite.model import load_rewriter
+    from repair.rewrite.model import rewriter_version
 
-    return load_rewriter(str(settings.model)).version if settings.model else ALIAS_MODEL
+    return rewriter_version(str(settings.model)) if settings.model else ALIAS_MODEL
 
 
 def model_spans(det: Detection, prot) -> list[tuple[int, int, str]]:
@@ -317,11 +288,14 @@ def _propose_with_model(
         span_problem,
         vi_compounds,
     )
-    from repair.rewrite.model import load_rewriter
+    from repair.rewrite.model import load_rewriter, rewriter_context, rewriter_version
     from repair.rewrite.spans import make_window, unmap_placeholders
 
-    rw = load_rewriter(str(settings.model))
-    words = settings.context_words if settings.context_words is not None else rw.context_words
+    # the model is loaded when a span needs it, not before: its name and window are read
+    # from its directory
+    version = rewriter_version(str(settings.model))
+    words = (settings.context_words if settings.context_words is not None
+             else rewriter_context(str(settings.model)))
     limits = GuardLimits(settings.guard_min_length_ratio, settings.guard_max_length_ratio,
                          settings.guard_max_edit_ratio)
     jobs: dict[int, tuple] = {}  # detection -> (Protected, [(start, end, category, window)])
@@ -330,10 +304,11 @@ def _propose_with_model(
     for i, det in enumerate(dets):
         if not det.flagged:
             continue
-        found[i] = fixed_matches(det.segment.text, table, settings.dates,
-                                 lexicon_fixes(det, settings) + name_fixes(det),
-                                 settings.leftovers, settings.calque_contexts,
-                                 _templates(settings.templates))
+        with timed("rewrite: deterministic repairs"):
+            found[i] = fixed_matches(det.segment.text, table, settings.dates,
+                                     lexicon_fixes(det, settings) + name_fixes(det),
+                                     settings.leftovers, settings.calque_contexts,
+                                     _templates(settings.templates))
         prot = protect(det.segment.text, table, found[i])
         if prot is None:
             continue
@@ -343,16 +318,17 @@ def _propose_with_model(
             items.append((a, b, cat, w))
             windows.append(w)
         jobs[i] = (prot, items)
-    repairs = iter(rw.repair([w.source for w in windows], [w.span for w in windows],
-                             margin=settings.keep_margin, batch_size=settings.batch_size,
-                             max_new_tokens=settings.max_new_tokens))
+    repairs = iter(load_rewriter(str(settings.model), settings.device).repair(
+        [w.source for w in windows], [w.span for w in windows], margin=settings.keep_margin,
+        batch_size=settings.batch_size, max_new_tokens=settings.max_new_tokens)
+        if windows else [])
     for i, det in enumerate(dets):
         text = det.segment.text
         if not det.flagged:
-            yield _unflagged(det, settings, table, rw.version)
+            yield _unflagged(det, settings, table, version)
             continue
         if i not in jobs:
-            yield _fixed(det, settings, table, rw.version, "fallback",
+            yield _fixed(det, settings, table, version, "fallback",
                          "entities: too many to protect", matches=found[i])
             continue
         prot, items = jobs[i]
@@ -375,25 +351,26 @@ def _propose_with_model(
                                new)
             edits.append(SpanEdit(a, b, cat, text[a:b], text[a:b] if check else shown, check))
         if not any(not e.check for e in edits):
-            yield _fixed(det, settings, table, rw.version, spans=tuple(edits),
+            yield _fixed(det, settings, table, version, spans=tuple(edits),
                          matches=found[i])
             continue
         restored = restore("".join(pieces) + prot.text[pos:], prot)
         problems = (["placeholders not kept"] if restored is None
                     else verify(restored, prot, table))
         if problems:
-            yield _fixed(det, settings, table, rw.version, "fallback",
+            yield _fixed(det, settings, table, version, "fallback",
                          "entities: " + "; ".join(problems), tuple(edits), found[i])
             continue
         assert restored is not None
         matches = found[i]
         baseline = _splice(text, matches)
-        reason = check_rewrite(baseline, restored, edit_ratio(baseline, restored), limits)
+        with timed("rewrite: guard"):
+            reason = check_rewrite(baseline, restored, edit_ratio(baseline, restored), limits)
         if reason is not None:
-            yield _fixed(det, settings, table, rw.version, "guard", reason, tuple(edits), matches)
+            yield _fixed(det, settings, table, version, "guard", reason, tuple(edits), matches)
             continue
         ratio = edit_ratio(text, restored)
         look = _look(det, settings, edits)
-        yield Proposal(det, restored, "model", rw.version, ratio,
+        yield Proposal(det, restored, "model", version, ratio,
                        ratio > settings.max_edit_ratio or _named(matches) or bool(look),
                        tuple(matches), look, tuple(edits))
