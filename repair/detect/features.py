@@ -69,6 +69,8 @@ FEATURE_NAMES = (
     + [f"rule={c}" for c in _RULE_CATEGORIES]
 )
 N_FEATURES = len(FEATURE_NAMES)
+_RULE_COLS = {c: FEATURE_NAMES.index(f"rule={c}") for c in _RULE_CATEGORIES}
+_VI = _KIND_INDEX["vi"]
 
 _BIGRAM_BITS = 21
 
@@ -167,10 +169,10 @@ def featurize(
     counts = np.array([stats.unigrams.get(w, 0) for w in words], dtype=np.float64)
     lower_counts = np.array([stats.lower.get(w, 0) for w in low], dtype=np.float64)
     padded = ["<s>", *low, "</s>"]
-    pair = np.array(
-        [stats.bigrams[_bigram_hash(a, b)] for a, b in zip(padded, padded[1:], strict=False)],
-        dtype=np.float64,
-    )
+    pair = stats.bigrams[
+        np.fromiter((_bigram_hash(a, b) for a, b in zip(padded, padded[1:], strict=False)),
+                    dtype=np.int64, count=n + 1)
+    ].astype(np.float64)
     left, right = pair[:-1], pair[1:]
     log_total = math.log(stats.total + 1)
     start_count = stats.total / 20  # about one sentence start per 20 tokens
@@ -181,20 +183,29 @@ def featurize(
     pmi_r = np.log(right + 0.1) + log_total - log_lc - np.log(next_c + 1)
 
     # capitalised runs (names)
-    run_id = np.zeros(n, dtype=np.int64)
+    # one Python pass over the tokens (no NumPy call per token or per run)
+    starts = [m.start() for m in ms]
+    ends = [m.end() for m in ms]
+    cap_list = [w[0].isupper() for w in words]
+    run_list: list[int] = []
     rid = 0
     for i in range(n):
-        if not (caps[i] and i > 0 and caps[i - 1] and ms[i].start() - ms[i - 1].end() <= 1):
+        if not (cap_list[i] and i > 0 and cap_list[i - 1] and starts[i] - ends[i - 1] <= 1):
             rid += 1
-        run_id[i] = rid
+        run_list.append(rid)
+    run_id = np.array(run_list, dtype=np.int64)
     run_len = np.bincount(run_id)[run_id].astype(np.float32)
     run_kinds = np.zeros(n, dtype=np.float32)
     run_has_vi = np.zeros(n, dtype=np.float32)
-    for r in np.unique(run_id[caps > 0]):
-        members = run_id == r
-        ks = set(kinds[members].tolist())
+    kind_list = kinds.tolist()
+    members_of: dict[int, list[int]] = {}
+    for i in range(n):
+        if cap_list[i]:
+            members_of.setdefault(run_list[i], []).append(i)
+    for members in members_of.values():
+        ks = {kind_list[i] for i in members}
         run_kinds[members] = len(ks)
-        run_has_vi[members] = float(_KIND_INDEX["vi"] in ks and len(ks) > 1)
+        run_has_vi[members] = float(_VI in ks and len(ks) > 1)
 
     idx = np.arange(n)
     base = len(KINDS)
@@ -231,15 +242,14 @@ def featurize(
     X[:, o + 11] = right == 0
     if rule_spans is None:
         rule_spans = rules.spans(text)
-    rule_cols = {c: FEATURE_NAMES.index(f"rule={c}") for c in _RULE_CATEGORIES}
     if rule_spans:
-        starts = np.array([m.start() for m in ms])
-        ends = np.array([m.end() for m in ms])
+        start_arr = np.array(starts)
+        end_arr = np.array(ends)
         for s in rule_spans:
             cat = "english" if s.category == "english_name" else s.category
-            col = rule_cols.get(cat)
+            col = _RULE_COLS.get(cat)
             if col is None:
                 continue
-            inside = (starts < s.end) & (ends > s.start)
+            inside = (start_arr < s.end) & (end_arr > s.start)
             X[inside, col] = np.maximum(X[inside, col], s.weight)
-    return TokenTable([m.start() for m in ms], [m.end() for m in ms], words, X)
+    return TokenTable(starts, ends, words, X)

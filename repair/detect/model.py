@@ -70,29 +70,30 @@ class TrainedDetector:
     def spans(
         self, text: str, table: TokenTable, p_art: np.ndarray, threshold: float
     ) -> list[Span]:
-        runs: list[tuple[int, int]] = []
-        i, n = 0, len(table.words)
-        while i < n:
-            if p_art[i] < threshold:
-                i += 1
-                continue
-            j = i
-            while j + 1 < n and p_art[j + 1] >= threshold:
-                j += 1
-            runs.append((i, j))
-            i = j + 1
-        if not runs:
-            return []
-        rows = np.vstack([table.features[i : j + 1] for i, j in runs])
-        cat = self.categories.predict(rows, num_threads=self.threads)  # type: ignore[attr-defined]
-        out, pos = [], 0
-        for i, j in runs:
-            k = j - i + 1
-            category = self.classes[1 + int(cat[pos : pos + k].sum(axis=0).argmax())]
-            pos += k
-            s, e = table.starts[i], table.ends[j]
-            out.append(Span(s, e, category, text[s:e], float(p_art[i : j + 1].max())))
-        return out
+        """Runs of tokens at or above ``threshold``, labelled with their likeliest category."""
+        runs = _runs(p_art, threshold)
+        return self._labelled([(text, table, p_art, runs)])[0]
+
+    def _labelled(
+        self, items: list[tuple[str, TokenTable, np.ndarray, list[tuple[int, int]]]]
+    ) -> list[list[Span]]:
+        """Spans of the runs of many texts, labelled by one prediction of the category model
+        over all their tokens (each row's prediction does not depend on the others)."""
+        blocks = [table.features[i : j + 1] for _, table, _, runs in items for i, j in runs]
+        if not blocks:
+            return [[] for _ in items]
+        cat = self.categories.predict(np.vstack(blocks), num_threads=self.threads)  # type: ignore[attr-defined]
+        result, pos = [], 0
+        for text, table, p_art, runs in items:
+            out = []
+            for i, j in runs:
+                k = j - i + 1
+                category = self.classes[1 + int(cat[pos : pos + k].sum(axis=0).argmax())]
+                pos += k
+                s, e = table.starts[i], table.ends[j]
+                out.append(Span(s, e, category, text[s:e], float(p_art[i : j + 1].max())))
+            result.append(out)
+        return result
 
     def detect(
         self, segments: Iterable[Segment], rules: RuleDetector, settings: DetectSettings,
@@ -126,6 +127,7 @@ class TrainedDetector:
             ]
         with timed("detect: model"):
             probs = self.token_probs(tables)
+        scored = []
         for seg, table, p_art, rule_spans in zip(
             segs, tables, probs, all_rule_spans, strict=True
         ):
@@ -134,11 +136,16 @@ class TrainedDetector:
                 s for s in rule_spans if s.category in _PRIOR_CATEGORIES or s.evidence
             )
             model_score = self.sentence_score(p_art)
-            score = 1.0 - (1.0 - model_score) * (1.0 - prior)
-            model_spans = self.spans(seg.text, table, p_art, settings.span_threshold)
-            if model_score >= threshold and not model_spans and len(p_art):
+            runs = _runs(p_art, settings.span_threshold)
+            if model_score >= threshold and not runs and len(p_art):
                 # a flag is always explained: at least the most suspicious token
-                model_spans = self.spans(seg.text, table, p_art, float(p_art.max()))
+                runs = _runs(p_art, float(p_art.max()))
+            scored.append((seg.text, table, p_art, runs, model_score, prior))
+        all_model_spans = self._labelled([item[:4] for item in scored])
+        for seg, rule_spans, (_, table, p_art, _, model_score, prior), model_spans in zip(
+            segs, all_rule_spans, scored, all_model_spans, strict=True
+        ):
+            score = 1.0 - (1.0 - model_score) * (1.0 - prior)
             # an evidence rule that says what the words are (pinyin, a calqued name, not just
             # "a wrong name") replaces the model's spans over them
             strong = [(s.start, s.end) for s in rule_spans if s.evidence and s.category != "name"]
@@ -159,6 +166,23 @@ class TrainedDetector:
                     score, flagged = max(score, s.weight), True
             spans = sorted(merged.values(), key=lambda s: (s.start, -s.end))
             yield Detection(seg, score, flagged, tuple(spans))
+
+
+def _runs(p_art: np.ndarray, threshold: float) -> list[tuple[int, int]]:
+    """First and last index of each run of tokens at or above ``threshold``."""
+    runs: list[tuple[int, int]] = []
+    p = p_art.tolist()  # Python floats: the same comparisons, without a NumPy scalar each
+    i, n = 0, len(p)
+    while i < n:
+        if p[i] < threshold:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and p[j + 1] >= threshold:
+            j += 1
+        runs.append((i, j))
+        i = j + 1
+    return runs
 
 
 def _clear_verified_names(

@@ -93,6 +93,7 @@ def _title_case(w: str) -> bool:
     return len(w) >= 2 and w[0].isupper() and w[1:].islower()
 
 
+@functools.lru_cache(maxsize=100_000)
 def _romaji(w: str) -> bool:
     return _title_case(w) and not is_vietnamese_syllable(w) and bool(ROMAJI_RE.match(w.lower()))
 

@@ -97,7 +97,7 @@ def _foreign_tokens(text: str, skip: list[tuple[int, int]]) -> Iterator[tuple[Sp
     runs: list[list[tuple[int, int, str, str]]] = []
     prev_end = -10
     for m in tokens(text):
-        if any(a <= m.start() < b for a, b in skip):
+        if skip and any(a <= m.start() < b for a, b in skip):
             continue
         kind = token_kind(m.group(0))
         if kind in ("vi", "number", "acronym", "other_ok"):

@@ -128,8 +128,10 @@ class SlotEvidence(JapaneseSlotRules):
         # them (a second), cached per process by their paths
         self.names = names or NamesSettings()
 
-    @property
+    @functools.cached_property
     def resolver(self) -> Resolver:
+        """Loaded (or found in the process cache) once per instance: resolving the table
+        paths on every slot cost more than the rules that use them."""
         return load_resolver(self.names)
 
     def spans(self, text: str) -> list[Span]:

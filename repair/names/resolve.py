@@ -146,10 +146,13 @@ class Resolver:
         """The best-scoring syllable combinations by name-syllable frequency (a beam)."""
         beam: list[tuple[float, tuple[str, ...]]] = [(0.0, ())]
         for i, o in enumerate(opts):
+            # each syllable's log-probability once, not once per beam entry (same sums)
+            steps = [(k, ch, self.gaz.syllable_logp(k, first=i == 0))
+                     for k, (_r, ch) in o.items()]
             grown = [
-                (s + ch + self.gaz.syllable_logp(k, first=i == 0), parts + (k,))
+                (s + ch + lp, parts + (k,))
                 for s, parts in beam
-                for k, (_r, ch) in o.items()
+                for k, ch, lp in steps
             ]
             beam = heapq.nlargest(_BEAM, grown)
         return beam
