@@ -7,8 +7,9 @@ beyond the records' own; the review stage and every front end import it without 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from dataclasses import dataclass
+
+from rapidfuzz.distance import Indel
 
 from repair.aliases import AliasMatch
 from repair.detect.base import Detection
@@ -94,8 +95,10 @@ class Proposal:
 
 
 def edit_ratio(a: str, b: str) -> float:
-    """Share of characters changed between ``a`` and ``b`` (0 = identical)."""
+    """Share of characters changed between ``a`` and ``b`` (0 = identical): characters inserted
+    or deleted over both lengths, from their longest common subsequence."""
     if a == b:
         return 0.0
-    sm = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
-    return round(1.0 - sm.ratio(), 4)
+    # RapidFuzz's bit-parallel LCS: 0.8 µs a sentence pair where difflib's Ratcliff-Obershelp
+    # took 470 µs (issue #26); it counts the true LCS, which difflib's greedy blocks only bound
+    return round(Indel.normalized_distance(a, b), 4)
