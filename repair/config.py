@@ -37,6 +37,7 @@ class Settings(PipelineSettings):
 
     aliases: tuple[str, ...] = ("configs/aliases/seeds.tsv",)
     unit: str = "document"
+    workers: int = 0  # worker processes of a local job; 0 = one per core this process may use
     queue: QueueSettings = field(default_factory=QueueSettings)
     eval: EvalSettings = field(default_factory=EvalSettings)
 

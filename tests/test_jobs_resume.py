@@ -82,3 +82,81 @@ def test_two_workers_give_the_same_output(tmp_path, many_docs, tiny_rewriter):
                        "--batch-segments", "300") == 0
         outs.append(out.read_bytes())
     assert outs[0] == outs[1] and outs[0].count(b"\n") == 40 * 87
+
+
+@pytest.mark.parametrize("first, method", [("", "fork"), ("import torch; ", "spawn")])
+def test_workers_fork_unless_torch_is_loaded(first, method):
+    code = (f"{first}import repair.jobs.local as L; ctx, args = L._pool_context(None); "
+            "print(ctx.get_start_method(), len(args))")
+    res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         check=True)
+    # a forked worker inherits the pipeline; a spawned one is given it
+    assert res.stdout.split() == [method, "0" if method == "fork" else "1"]
+
+
+def test_forked_workers_give_the_same_output(tmp_path, many_docs, tiny_rewriter):
+    """Without torch in the process (the NumPy rewriter), workers are forked from the loaded
+    pipeline; one job of one batch stays in one process."""
+    outs = []
+    for w in ("1", "2"):
+        out, queue = tmp_path / f"w{w}.jsonl", tmp_path / f"q{w}.db"
+        subprocess.run([*_cmd(many_docs, out, queue, "--workers", w, "--rewriter",
+                              str(tiny_rewriter))], check=True, cwd=ROOT,
+                       stdout=subprocess.DEVNULL)
+        outs.append((out.read_bytes(), _items(queue)))
+    assert outs[0] == outs[1] and outs[0][0].count(b"\n") == 40 * 87
+
+
+@pytest.mark.parametrize("given, expected", [(3, 3), (1, 1), (0, len(os.sched_getaffinity(0)))])
+def test_worker_count(given, expected):
+    from repair.jobs import worker_count
+
+    assert worker_count(given) == expected
+
+
+def test_a_negative_worker_count_is_refused():
+    from repair.errors import ConfigError
+    from repair.jobs import worker_count
+
+    with pytest.raises(ConfigError, match="one per core"):
+        worker_count(-1)
+
+
+def test_a_job_of_one_batch_starts_no_worker(tmp_path, write, settings, monkeypatch):
+    import concurrent.futures
+
+    from repair.jobs import run_job
+
+    def refuse(*a, **k):
+        raise AssertionError("a worker pool was started for one batch")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", refuse)
+    src = write("in.jsonl", [{"id": "a", "text": "Trời đẹp."}])
+    assert run_job([src], tmp_path / "o.jsonl", settings, workers=2).segments == 1
+
+
+@pytest.mark.slow
+def test_workers_die_with_a_killed_job(tmp_path, many_docs):
+    out, queue = tmp_path / "o.jsonl", tmp_path / "q.db"
+    proc = subprocess.Popen([*_cmd(many_docs, out, queue, "--workers", "2")], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline, children = time.time() + 60, []
+    while not children and proc.poll() is None and time.time() < deadline:
+        tasks = f"/proc/{proc.pid}/task/{proc.pid}/children"
+        children = [int(p) for p in open(tasks).read().split()] if os.path.exists(tasks) else []
+        time.sleep(0.01)
+    assert children, "the job started no worker"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 10
+    while any(os.path.exists(f"/proc/{c}") and "Z" not in _state(c) for c in children) \
+            and time.time() < deadline:
+        time.sleep(0.05)
+    assert not any(os.path.exists(f"/proc/{c}") and "Z" not in _state(c) for c in children)
+
+
+def _state(pid: int) -> str:
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"

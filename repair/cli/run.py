@@ -14,8 +14,9 @@ __all__ = ["register"]
 
 ResumeOpt = Annotated[bool, typer.Option(
     "--resume", help="continue a killed job from what it had committed")]
-WorkersOpt = Annotated[int, common.count_option(
-    "worker processes (detector and rewriter batches); output order is unchanged")]
+WorkersOpt = Annotated[int | None, common.count_option(
+    "worker processes (detector and rewriter batches; default: the config's workers, 0 = one "
+    "per core); output order is unchanged")]
 BatchOpt = Annotated[int, common.count_option(
     "segments per batch of whole documents (memory grows with it, not with the input)")]
 EngineOpt = Annotated[str, typer.Option(
@@ -51,7 +52,7 @@ def summary_table(summary) -> Table:
     return table
 
 
-def _job(mode: str, inputs, out, aliases, unit, config, resume=False, workers=1,
+def _job(mode: str, inputs, out, aliases, unit, config, resume=False, workers=None,
          batch_segments=256, engine="local", ray_address=None, **extra) -> None:
     from repair.jobs import run
 
@@ -73,7 +74,7 @@ def detect_cmd(
     aliases: common.AliasOpt = None,
     unit: common.UnitOpt = None,
     resume: ResumeOpt = False,
-    workers: WorkersOpt = 1,
+    workers: WorkersOpt = None,
     batch_segments: BatchOpt = 256,
     config: common.ConfigOpt = None,
 ) -> None:
@@ -94,7 +95,7 @@ def run_cmd(
     queue_all: Annotated[bool, typer.Option(
         "--queue-all", help="queue every segment, not only changed proposals")] = False,
     resume: ResumeOpt = False,
-    workers: WorkersOpt = 1,
+    workers: WorkersOpt = None,
     batch_segments: BatchOpt = 256,
     engine: EngineOpt = "local",
     ray_address: RayAddressOpt = None,

@@ -9,10 +9,11 @@ from pathlib import Path
 
 from repair.config import Settings
 from repair.errors import ConfigError
-from repair.jobs.local import JobSummary, run_job, write_batch
+from repair.jobs.local import JobSummary, run_job, worker_count, write_batch
 from repair.jobs.ray_engine import run_job_ray
 
-__all__ = ["ENGINES", "JobSummary", "run", "run_job", "run_job_ray", "write_batch"]
+__all__ = ["ENGINES", "JobSummary", "run", "run_job", "run_job_ray", "worker_count",
+           "write_batch"]
 
 ENGINES = ("local", "ray")
 
@@ -20,10 +21,11 @@ ENGINES = ("local", "ray")
 def run(
     inputs: Iterable[str | Path], out: str | Path, settings: Settings, *, mode: str = "run",
     engine: str = "local", extra_aliases: Sequence[str | Path] = (), resume: bool = False,
-    workers: int = 1, batch_segments: int = 256, address: str | None = None,
+    workers: int | None = None, batch_segments: int = 256, address: str | None = None,
 ) -> JobSummary:
-    """A ``detect`` or ``run`` job on ``engine``: ``local`` (``workers`` processes, ``resume``)
-    or ``ray`` (the Ray cluster at ``address``, a local instance by default)."""
+    """A ``detect`` or ``run`` job on ``engine``: ``local`` (``workers`` processes, default the
+    settings' ``workers``, ``resume``) or ``ray`` (the Ray cluster at ``address``, a local
+    instance by default)."""
     if engine not in ENGINES:
         raise ConfigError("--engine must be 'local' or 'ray'")
     if engine == "ray":
@@ -32,4 +34,5 @@ def run(
         return run_job_ray(inputs, out, settings, mode=mode, extra_aliases=extra_aliases,
                            address=address)
     return run_job(inputs, out, settings, mode=mode, extra_aliases=extra_aliases,
-                   resume=resume, workers=workers, batch_segments=batch_segments)
+                   resume=resume, batch_segments=batch_segments,
+                   workers=worker_count(settings.workers if workers is None else workers))

@@ -129,6 +129,25 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
+_HELD: set[int] = set()  # descriptors of the output locks this process holds
+
+
+def _drop_inherited_locks() -> None:
+    """In a forked child: close the copies of the parent's lock descriptors. An flock lives
+    as long as any copy is open, so a worker that outlived its killed parent would otherwise
+    keep the output locked against ``--resume``; closing a copy leaves the parent's lock."""
+    for fd in _HELD:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_drop_inherited_locks)
+
+
 class OutputLock:
     """An exclusive lock on ``OUT.lock`` while a command writes ``OUT``; ``release`` (or the
     end of a ``with`` block) frees it and removes the lock file."""
@@ -162,6 +181,7 @@ class OutputLock:
                 os.write(fd, json.dumps({"pid": os.getpid(), "command": self.command,
                                          "started": _now()}).encode())
                 self._fd = fd
+                _HELD.add(fd)
                 return self
             os.close(fd)
         raise OutputError("could not take the output's lock; try again", self.out)
@@ -172,6 +192,7 @@ class OutputLock:
         try:
             self.path.unlink(missing_ok=True)
         finally:
+            _HELD.discard(self._fd)
             os.close(self._fd)  # closing frees the flock
             self._fd = None
 
