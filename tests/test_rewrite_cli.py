@@ -119,6 +119,19 @@ def test_bench_rewrite_and_run(tiny_rewriter, tmp_path):
     assert 0.2 < row["flagged_share"] < 0.5
 
 
+def test_bench_synthetic_input_is_held_out_and_corrupted(tiny_corpus, tmp_path):
+    import json
+
+    from repair.eval.bench import bench_sentences
+    from repair.jobs.bench import synthetic_as_jsonl
+
+    out = synthetic_as_jsonl(tiny_corpus, 30, tmp_path / "s.jsonl")
+    texts = [json.loads(line)["text"] for line in out.read_text(encoding="utf-8").splitlines()]
+    sources = bench_sentences(tiny_corpus, 20_030)[20_000:]
+    assert len(texts) == 30
+    assert sum(t != s for t, s in zip(texts, sources)) >= 25  # each given an artifact
+
+
 def test_cli_train_rewriter_resume_and_export(tiny_corpus, tmp_path):
     import yaml
 

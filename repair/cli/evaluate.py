@@ -181,6 +181,9 @@ def bench_run_cmd(
     model: OldModelOpt = None,
     mt_sentences: Annotated[int, common.count_option("sample-article sentences (repeated)")] = 2000,
     clean_n: Annotated[int, common.count_option("clean corpus sentences")] = 5000,
+    synthetic_n: Annotated[int, typer.Option(
+        min=0, help="held-out sentences each given a synthetic artifact (no sentence repeats, "
+                    "so the span cache cannot stand in for the model); 0 = none")] = 2000,
     workers: Annotated[list[int] | None, typer.Option(help="worker counts to compare")] = None,
     ray: Annotated[bool, typer.Option("--ray", help="also the Ray engine (MT text)")] = False,
     rewriter_off: Annotated[bool, typer.Option(
@@ -190,12 +193,14 @@ def bench_run_cmd(
     config: common.ConfigOpt = None,
 ) -> None:
     """Input sentences per second of whole `repair run` jobs (detector + proposals), on MT
-    text (the sample articles repeated) and on clean corpus sentences; start-up excluded."""
+    text (the sample articles repeated), on held-out sentences with synthetic artifacts and on
+    clean corpus sentences; start-up excluded."""
     from repair.jobs.bench import bench_runs
 
     rewriter = common.renamed(rewriter, model, "--model", "--rewriter")
     run = common.settings(config, **{"rewrite.model": common.abs_path(rewriter)})
-    rows = bench_runs(run, mt_sentences=mt_sentences, clean_n=clean_n, workers=workers or [1],
+    rows = bench_runs(run, mt_sentences=mt_sentences, clean_n=clean_n, synthetic_n=synthetic_n,
+                      workers=workers or [1],
                       ray=ray, rewriter_off=rewriter_off)
     common.stdout().print(common.rows_table("repair bench run", rows, (
         "input", "engine", "workers", "rewriter", "sentences", "flagged_share", "changed",

@@ -18,15 +18,17 @@ from repair.eval.bench import bench_sentences, peak_rss_mb
 from repair.jobs.local import run_job
 from repair.text import read_documents, segment_documents, timing
 
-__all__ = ["bench_run", "bench_runs", "corpus_as_jsonl", "repeated_articles"]
+__all__ = ["bench_run", "bench_runs", "corpus_as_jsonl", "repeated_articles",
+           "synthetic_as_jsonl"]
 
 
 def bench_runs(settings: Settings, *, mt_sentences: int = 2000, clean_n: int = 5000,
-               workers: Sequence[int] = (1,), ray: bool = False,
+               synthetic_n: int = 0, workers: Sequence[int] = (1,), ray: bool = False,
                rewriter_off: bool = False) -> list[dict]:
     """``bench_run`` on MT text (the sample articles repeated to ``mt_sentences``) with each
-    worker count (and on Ray, and without the rewriter, when asked), then on ``clean_n``
-    clean corpus sentences."""
+    worker count (and on Ray, and without the rewriter, when asked), then on ``synthetic_n``
+    held-out sentences each given a synthetic artifact, then on ``clean_n`` clean corpus
+    sentences."""
     rows = []
     mt_label = "sample articles (MT)"
     with tempfile.TemporaryDirectory() as tmp:
@@ -42,10 +44,16 @@ def bench_runs(settings: Settings, *, mt_sentences: int = 2000, clean_n: int = 5
             off = dataclasses.replace(settings, rewrite=dataclasses.replace(settings.rewrite,
                                                                               model=None))
             rows += [bench_run(off, mt, work, mt_label, w, warmup=first) for w in workers]
+        if settings.eval.clean and synthetic_n:
+            sents = synthetic_as_jsonl(settings.eval.clean, synthetic_n, work / "synth.jsonl")
+            unit = dataclasses.replace(settings, unit="sentence")
+            rows += [bench_run(unit, [sents], work, "held-out sentences, synthetic artifacts", w,
+                               warmup=first) for w in workers]
         if settings.eval.clean and clean_n:
             sents = corpus_as_jsonl(settings.eval.clean, clean_n, work / "clean.jsonl")
             unit = dataclasses.replace(settings, unit="sentence")
-            rows += [bench_run(unit, [sents], work, "clean corpus sentences", w) for w in workers]
+            rows += [bench_run(unit, [sents], work, "clean corpus sentences", w, warmup=first)
+                     for w in workers]
     return rows
 
 
@@ -102,6 +110,21 @@ def repeated_articles(folder: Path, n_sentences: int, out_dir: Path) -> list[Pat
             p.write_text(d.text, encoding="utf-8")
             paths.append(p)
     return paths
+
+
+def synthetic_as_jsonl(source: str | Path, n: int, out: Path, seed: int = 4242) -> Path:
+    """``n`` corpus sentences past the first 20,000 (which evaluation reads), each corrupted
+    by one synthetic artifact family: MT-like text in which no sentence repeats, so the
+    rewriter's span cache cannot stand in for the model (the repeated articles let it)."""
+    from repair.synth import SynthSettings, generate
+
+    sents = bench_sentences(source, 20_000 + n)[20_000:]
+    pairs = generate(sents, SynthSettings(seed=seed, rate=1.0, substitute_names=True))
+    with out.open("w", encoding="utf-8") as fh:
+        for i, pair in enumerate(pairs):
+            fh.write(json.dumps({"id": f"x{i}", "text": pair.corrupted}, ensure_ascii=False)
+                     + "\n")
+    return out
 
 
 def corpus_as_jsonl(source: str | Path, n: int, out: Path) -> Path:
