@@ -54,6 +54,35 @@ def test_featurize_shapes_and_values(rules):
     assert table.features[j, col["rule=date"]] > 0.5
 
 
+BATCH_CASES = [
+    "Ông Ruan Chunfu nói vai trò và vai trò February 17.",
+    "",
+    "Trump",  # one token: no neighbours on either side
+    "   ",
+    "Hà Nội Hà Nội Hà Nội",  # repeats that must not reach into the next text
+    "Tổng thống Donald Trump",  # a capitalised run at the end ...
+    "Trump Donald nói.",  # ... and at the start of the next text
+    "ông ông",
+]
+
+
+def test_featurize_batch_equals_one_text_at_a_time(rules):
+    """No feature reaches across texts: neighbours, repeats, capitalised runs, positions."""
+    from repair.detect.features import featurize_batch
+
+    stats = LexStats.count(CLEAN)
+    together = featurize_batch(BATCH_CASES, stats, rules)
+    for text, table in zip(BATCH_CASES, together, strict=True):
+        alone = featurize(text, stats, rules)
+        assert (table.words, table.starts, table.ends) == (alone.words, alone.starts,
+                                                           alone.ends)
+        assert np.array_equal(table.features, alone.features), text
+    col = {n: i for i, n in enumerate(FEATURE_NAMES)}
+    first_of_next = together[6].features[0]  # "Trump" after "... Donald Trump"
+    assert first_of_next[col["prev_cap"]] == 0 and first_of_next[col["same_as_prev"]] == 0
+    assert first_of_next[col["position"]] == 0
+
+
 def test_missing_model_directory(tmp_path):
     from repair.detect.model import load_detector
 

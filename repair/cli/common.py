@@ -140,5 +140,5 @@ def rows_table(title: str, rows: list[dict], keys: tuple[str, ...]) -> Table:
     for key in keys:
         table.add_column(key, justify="right")
     for r in rows:
-        table.add_row(*(str(r.get(k, "")) for k in keys))
+        table.add_row(*("" if r.get(k) is None else str(r[k]) for k in keys))
     return table

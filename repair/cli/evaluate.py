@@ -204,7 +204,7 @@ def bench_run_cmd(
                       ray=ray, rewriter_off=rewriter_off)
     common.stdout().print(common.rows_table("repair bench run", rows, (
         "input", "engine", "workers", "rewriter", "sentences", "flagged_share", "changed",
-        "seconds", "sentences_per_s", "peak_rss_mb")))
+        "seconds", "sentences_per_s", "peak_rss_mb", "worker_peak_rss_mb")))
     names = list(dict.fromkeys(n for r in rows for n in r.get("stages", {})))
     table = Table(title="where the seconds of each job go (s; nested names count in their "
                   "parents too; worker processes not counted)")

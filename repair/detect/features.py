@@ -12,7 +12,7 @@ import gzip
 import math
 import zlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from repair.detect.tokens import token_kind
 from repair.text import english_zipf, tokens
 from repair.text.timing import timed_call
 
-__all__ = ["LexStats", "TokenTable", "featurize", "FEATURE_NAMES", "KINDS"]
+__all__ = ["LexStats", "TokenTable", "featurize", "featurize_batch", "FEATURE_NAMES", "KINDS"]
 
 KINDS = ("vi", "number", "acronym", "other_ok", "pinyin", "romaji", "english", "other")
 _KIND_INDEX = {k: i for i, k in enumerate(KINDS)}
@@ -157,44 +157,62 @@ def featurize(
 ) -> TokenTable:
     """Feature rows for every word token of ``text`` (``rule_spans``: the rules' spans of
     ``text`` if already computed)."""
-    ms = list(tokens(text))
-    n = len(ms)
+    return featurize_batch([text], stats, rules, None if rule_spans is None else [rule_spans])[0]
+
+
+def featurize_batch(
+    texts: Sequence[str], stats: LexStats, rules: RuleDetector,
+    rule_spans: Sequence[list[Span]] | None = None,
+) -> list[TokenTable]:
+    """``featurize`` of many texts: one NumPy pass over all their tokens (a pass per text
+    cost more in NumPy calls than in arithmetic, issue #26), the same rows."""
+    ms_all = [list(tokens(t)) for t in texts]
+    lens = [len(ms) for ms in ms_all]
+    n = sum(lens)
     X = np.zeros((n, N_FEATURES), dtype=np.float32)
-    if n == 0:
-        return TokenTable([], [], [], X)
+    ms = [m for row in ms_all for m in row]
     words = [m.group(0) for m in ms]
     low = [w.lower() for w in words]
-    kinds = np.array([_KIND_INDEX[token_kind(w)] for w in words])
-    caps = np.array([w[0].isupper() for w in words], dtype=np.float32)
+    starts = [m.start() for m in ms]
+    ends = [m.end() for m in ms]
+    # each token's text, position in it and its text's length
+    sid = np.repeat(np.arange(len(texts)), lens)
+    first = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64) if texts else \
+        np.zeros(0, dtype=np.int64)
+    pos = np.arange(n) - first[sid]
+    size = np.asarray(lens, dtype=np.int64)[sid]
+    kinds = np.array([_KIND_INDEX[token_kind(w)] for w in words], dtype=np.int64)
+    cap_list = [w[0].isupper() for w in words]
+    caps = np.array(cap_list, dtype=np.float32)
     counts = np.array([stats.unigrams.get(w, 0) for w in words], dtype=np.float64)
     lower_counts = np.array([stats.lower.get(w, 0) for w in low], dtype=np.float64)
-    padded = ["<s>", *low, "</s>"]
-    pair = stats.bigrams[
-        np.fromiter((_bigram_hash(a, b) for a, b in zip(padded, padded[1:], strict=False)),
-                    dtype=np.int64, count=n + 1)
-    ].astype(np.float64)
-    left, right = pair[:-1], pair[1:]
+    # the n + 1 neighbour pairs of each text, from "<s>" to "</s>"
+    hashes = []
+    for k, length in enumerate(lens):
+        padded = ["<s>", *low[first[k]:first[k] + length], "</s>"]
+        hashes.extend(_bigram_hash(a, b) for a, b in zip(padded, padded[1:], strict=False))
+    pair = stats.bigrams[np.asarray(hashes, dtype=np.int64)].astype(np.float64)
+    left, right = pair[np.arange(n) + sid], pair[np.arange(n) + sid + 1]
     log_total = math.log(stats.total + 1)
     start_count = stats.total / 20  # about one sentence start per 20 tokens
-    prev_c = np.concatenate([[start_count], lower_counts[:-1]])
-    next_c = np.concatenate([lower_counts[1:], [start_count]])
+    has_prev, has_next = pos > 0, pos < size - 1
+    prev_c = np.where(has_prev, np.roll(lower_counts, 1), start_count)
+    next_c = np.where(has_next, np.roll(lower_counts, -1), start_count)
     log_lc = np.log(lower_counts + 1)
     pmi_l = np.log(left + 0.1) + log_total - np.log(prev_c + 1) - log_lc
     pmi_r = np.log(right + 0.1) + log_total - log_lc - np.log(next_c + 1)
 
-    # capitalised runs (names)
-    # one Python pass over the tokens (no NumPy call per token or per run)
-    starts = [m.start() for m in ms]
-    ends = [m.end() for m in ms]
-    cap_list = [w[0].isupper() for w in words]
+    # capitalised runs (names): one Python pass over the tokens
     run_list: list[int] = []
     rid = 0
+    pos_list = pos.tolist()
     for i in range(n):
-        if not (cap_list[i] and i > 0 and cap_list[i - 1] and starts[i] - ends[i - 1] <= 1):
+        if not (cap_list[i] and pos_list[i] > 0 and cap_list[i - 1]
+                and starts[i] - ends[i - 1] <= 1):
             rid += 1
         run_list.append(rid)
     run_id = np.array(run_list, dtype=np.int64)
-    run_len = np.bincount(run_id)[run_id].astype(np.float32)
+    run_len = np.bincount(run_id)[run_id].astype(np.float32) if n else np.zeros(0, np.float32)
     run_kinds = np.zeros(n, dtype=np.float32)
     run_has_vi = np.zeros(n, dtype=np.float32)
     kind_list = kinds.tolist()
@@ -221,35 +239,41 @@ def featurize(
     X[:, base + 8] = pmi_r
     X[:, base + 9] = np.minimum(pmi_l, pmi_r)
     X[:, base + 10] = [english_zipf(w) if w.isascii() else 0.0 for w in low]
-    X[:, base + 11] = idx / n
-    X[:, base + 12] = min(n, 80)
+    X[:, base + 11] = pos / np.maximum(size, 1)
+    X[:, base + 12] = np.minimum(size, 80)
     o = base + 13
-    X[idx[1:], o + kinds[:-1]] = 1.0
-    X[idx[:-1], o + len(KINDS) + kinds[1:]] = 1.0
+    after, before = idx[has_prev], idx[has_next]  # tokens with a left / a right neighbour
+    X[after, o + kinds[after - 1]] = 1.0
+    X[before, o + len(KINDS) + kinds[before + 1]] = 1.0
     o += 2 * len(KINDS)
-    X[1:, o + 0] = caps[:-1]
-    X[:-1, o + 1] = caps[1:]
+    X[after, o + 0] = caps[after - 1]
+    X[before, o + 1] = caps[before + 1]
     X[:, o + 2] = run_len * caps
     X[:, o + 3] = run_kinds
     X[:, o + 4] = run_has_vi
-    X[1:, o + 5] = [w in _TITLES for w in low[:-1]]
+    X[after, o + 5] = [low[i - 1] in _TITLES for i in after.tolist()]
     lw = np.array(low, dtype=object)
-    X[1:, o + 6] = lw[1:] == lw[:-1]
-    X[2:, o + 7] = lw[2:] == lw[:-2]
-    X[3:, o + 8] = lw[3:] == lw[:-3]
-    X[:-2, o + 9] = lw[:-2] == lw[2:]
+    for col, gap in ((6, 1), (7, 2), (8, 3)):  # the same word 1, 2, 3 tokens back
+        at = idx[pos >= gap]
+        X[at, o + col] = lw[at] == lw[at - gap]
+    at = idx[pos < size - 2]  # ... and 2 tokens ahead
+    X[at, o + 9] = lw[at] == lw[at + 2]
     X[:, o + 10] = left == 0
     X[:, o + 11] = right == 0
-    if rule_spans is None:
-        rule_spans = rules.spans(text)
-    if rule_spans:
-        start_arr = np.array(starts)
-        end_arr = np.array(ends)
-        for s in rule_spans:
-            cat = "english" if s.category == "english_name" else s.category
-            col = _RULE_COLS.get(cat)
-            if col is None:
-                continue
-            inside = (start_arr < s.end) & (end_arr > s.start)
-            X[inside, col] = np.maximum(X[inside, col], s.weight)
-    return TokenTable(starts, ends, words, X)
+
+    tables = []
+    for k, text in enumerate(texts):
+        a, b = int(first[k]), int(first[k]) + lens[k]
+        spans = rules.spans(text) if rule_spans is None else rule_spans[k]
+        if spans and b > a:
+            start_arr, end_arr = np.array(starts[a:b]), np.array(ends[a:b])
+            rows = X[a:b]
+            for s in spans:
+                cat = "english" if s.category == "english_name" else s.category
+                col = _RULE_COLS.get(cat)
+                if col is None:
+                    continue
+                inside = (start_arr < s.end) & (end_arr > s.start)
+                rows[inside, col] = np.maximum(rows[inside, col], s.weight)
+        tables.append(TokenTable(starts[a:b], ends[a:b], words[a:b], X[a:b]))
+    return tables

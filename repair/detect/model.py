@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from repair.detect.base import Detection, DetectSettings, Span
-from repair.detect.features import FEATURE_NAMES, LexStats, TokenTable, featurize
+from repair.detect.features import FEATURE_NAMES, LexStats, TokenTable, featurize_batch
 from repair.detect.rules import RuleDetector
 from repair.errors import ModelError
 from repair.text import Segment
@@ -121,10 +121,8 @@ class TrainedDetector:
             all_rule_spans = [rules.spans(s.text) for s in segs]
         # the model was trained on the lexical rules' spans; evidence rules speak for themselves
         with timed("detect: features"):
-            tables = [
-                featurize(s.text, self.stats, rules, [r for r in rs if not r.evidence])
-                for s, rs in zip(segs, all_rule_spans, strict=True)
-            ]
+            tables = featurize_batch([s.text for s in segs], self.stats, rules,
+                                     [[r for r in rs if not r.evidence] for rs in all_rule_spans])
         with timed("detect: model"):
             probs = self.token_probs(tables)
         scored = []

@@ -24,8 +24,10 @@ __all__ = ["bench_detect", "bench_rewrite", "bench_rewrite_heldout", "bench_sent
            "bench_source", "peak_rss_mb", "synthetic_inputs"]
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+def peak_rss_mb(children: bool = False) -> float:
+    """Peak resident memory of this process (or of its largest ended child process), MB."""
+    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
+    return resource.getrusage(who).ru_maxrss / 1024  # KiB on Linux
 
 
 def bench_sentences(source: str | Path, n: int) -> list[str]:

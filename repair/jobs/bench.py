@@ -94,6 +94,9 @@ def bench_run(settings: Settings, inputs: list[Path], work: Path, label: str, wo
         "seconds": round(dt, 2),
         "sentences_per_s": round(summary.segments / dt, 1),
         "peak_rss_mb": round(peak_rss_mb(), 1),
+        # a forked worker shares the parent's loaded pages until it writes to them, so this
+        # overstates what it adds; ended workers of earlier runs count too
+        "worker_peak_rss_mb": round(peak_rss_mb(children=True), 1) if workers > 1 else None,
         "stages": stages,  # seconds per timer (repair.text.timing); nested ones count twice
     }
 
