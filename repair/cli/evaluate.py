@@ -172,7 +172,8 @@ def bench_rewrite_cmd(
     common.stdout().print(common.rows_table(
         f"repair bench rewrite ({device}, {threads} thread(s))", rows,
         ("runtime", "dtype", "batch", "spans", "seconds", "spans_per_s", "mean_window_tokens",
-         "mean_steps", "mflop_per_span", "gflop_s", "peak_gflop_s", "of_peak")))
+         "mean_steps", "mflop_per_span", "gflop_s", "peak_gflop_s", "of_peak",
+         "of_possible")))
 
 
 @bench_app.command("run")

@@ -8,10 +8,12 @@ the cross-attention keys and values are computed once per span. Elementwise work
 GELU, layer norms) is not counted: it is memory-bound, and counting it would flatter the
 achieved share.
 
-``matmul_peak`` measures the single-thread GFLOP/s of NumPy's BLAS on the products the model
-does ((batch x d) @ (d x d), (batch x d) @ (d x d_ff), (batch x d) @ (d x vocab)) and on one
-large square product (the machine's practical peak); ``bench_rewrite`` reports achieved over
-that peak.
+``matmul_peak`` measures the single-thread GFLOP/s of NumPy's BLAS on given product shapes and
+on one large square product (the machine's practical peak). ``possible_seconds`` is the time
+the model's own products would take at the speeds measured on their shapes (the encoder's
+over the batch's window tokens, a decoder step's over the batch's rows, the vocabulary
+product's 8,000 columns): ``bench_rewrite`` reports achieved over that (what the arithmetic
+allows, issue #26) and over the square peak.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["ModelShape", "span_flops", "matmul_peak", "model_shape"]
+__all__ = ["ModelShape", "matmul_peak", "model_shape", "possible_seconds", "span_flops",
+           "span_products"]
 
 
 @dataclass(frozen=True)
@@ -45,21 +48,63 @@ def model_shape(config: dict) -> ModelShape:
 def span_flops(m: ModelShape, src: int, written: int, kept: int) -> float:
     """FLOPs of one span: a ``src``-token window, ``written`` greedy steps, a ``kept``-token
     keep score (eos included in both)."""
+    return sum(span_products(m, src, written, kept).values())
+
+
+def span_products(m: ModelShape, src: int, written: int, kept: int) -> dict[str, float]:
+    """``span_flops`` by kind of product: ``(part, input width, output width)`` -> FLOPs,
+    where part is ``encoder`` (rows: the batch's window tokens), ``keep`` (rows: the batch's
+    kept tokens, teacher-forced at once), ``step`` (rows: the batch, one token each) or
+    ``attention`` (the small per-head products)."""
     d, inner, ff = m.d_model, m.d_kv * m.heads, m.d_ff
-    enc = m.enc_layers * (4 * src * d * inner + 2 * src * src * inner + 3 * src * d * ff)
-    cross_kv = m.dec_layers * 2 * src * d * inner
-    copy_keys = src * d * d + src * d * d  # copy_key over the encoder, copy_prev's source side
+    out: dict[tuple, float] = {}
 
-    def dec_token(pos: int) -> int:  # one decoder position attending to ``pos`` earlier ones
-        layer = (4 * d * inner + 2 * pos * inner  # self-attention
-                 + 2 * d * inner + 2 * src * inner  # cross-attention (q, o; scores, values)
-                 + 3 * d * ff)
-        head = d * m.vocab + 2 * d * d + 2 * src * d + 2 * d  # vocab, copy q/prev, attn, gate
-        return m.dec_layers * layer + head
+    def add(key: tuple, macs: float) -> None:
+        out[key] = out.get(key, 0.0) + 2.0 * macs
 
-    steps = sum(dec_token(t + 1) for t in range(written)) + sum(dec_token(t + 1)
-                                                                 for t in range(kept))
-    return 2.0 * (enc + cross_kv + copy_keys + steps)
+    # encoder: q, k, v, o and the feed-forward per layer; each decoder layer's cross k, v and
+    # the copy head's two keys are products over the window's tokens too
+    add(("encoder", d, inner), m.enc_layers * 3 * src * d * inner
+        + m.dec_layers * 2 * src * d * inner)
+    add(("encoder", inner, d), m.enc_layers * src * inner * d)
+    add(("encoder", d, d), 2 * src * d * d)
+    add(("encoder", d, ff), m.enc_layers * 2 * src * d * ff)
+    add(("encoder", ff, d), m.enc_layers * src * ff * d)
+    add(("attention", 0, 0), m.enc_layers * 2 * src * src * inner)
+    for part, positions in (("step", range(1, written + 1)), ("keep", range(1, kept + 1))):
+        t = len(positions)
+        add((part, d, inner), t * m.dec_layers * 4 * d * inner)  # self q, k, v; cross q
+        add((part, inner, d), t * m.dec_layers * 2 * inner * d)  # self o, cross o
+        add((part, d, d), t * 2 * d * d)  # the copy query and copy_prev
+        add((part, d, ff), t * m.dec_layers * 2 * d * ff)
+        add((part, ff, d), t * m.dec_layers * ff * d)
+        add((part, d, m.vocab), t * d * m.vocab)
+        add(("attention", 0, 0), sum(m.dec_layers * (2 * p * inner + 2 * src * inner)
+                                     + 2 * src * d + 2 * d for p in positions))
+    return out  # type: ignore[return-value]
+
+
+def possible_seconds(m: ModelShape, spans: Sequence[tuple[int, int, int]], batch: int
+                     ) -> tuple[float, dict[str, float]]:
+    """Seconds the dense products of ``spans`` (``(src, written, kept)`` each) take at this
+    CPU's measured one-thread speed on their own shapes, batched ``batch`` at a time: what the
+    arithmetic allows. Attention's small products are counted at the square-product peak
+    (no runtime reaches it there, so the bound stays strict). Also the speeds measured."""
+    totals: dict[tuple, float] = {}
+    for src, written, kept in spans:
+        for key, flops in span_products(m, src, written, kept).items():
+            totals[key] = totals.get(key, 0.0) + flops
+    n = max(1, len(spans))
+    rows = {"encoder": max(1, round(batch * sum(s for s, _, _ in spans) / n)),
+            "keep": max(1, round(batch * sum(k for _, _, k in spans) / n)), "step": batch}
+    shapes = sorted({(rows[part], k, w) for part, k, w in totals if part != "attention"})
+    speed = matmul_peak(shapes)
+    square = speed["1024x1024 @ 1024x1024"]
+    seconds = 0.0
+    for (part, k, w), flops in totals.items():
+        gflop_s = square if part == "attention" else speed[f"{rows[part]}x{k} @ {k}x{w}"]
+        seconds += flops / (gflop_s * 1e9)
+    return seconds, speed
 
 
 def matmul_peak(shapes: Sequence[tuple[int, int, int]], repeats: int = 20) -> dict[str, float]:

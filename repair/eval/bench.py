@@ -94,7 +94,7 @@ def bench_rewrite(model: SpanRewriter | str | Path, examples: list, *, threads: 
     on a GPU the share is not computed). Repeated spans are decided afresh unless ``cache``."""
     import json
 
-    from repair.eval.arith import matmul_peak, model_shape, span_flops
+    from repair.eval.arith import matmul_peak, model_shape, possible_seconds, span_flops
     from repair.rewrite.model import load_rewriter
     from repair.rewrite.spans import marked_span
 
@@ -125,9 +125,10 @@ def bench_rewrite(model: SpanRewriter | str | Path, examples: list, *, threads: 
         else:
             got = rw.repair(sources, spans, batch_size=b)
         dt = time.perf_counter() - t0
-        flops = sum(span_flops(shape, s, r.steps, k)
-                    for s, r, k in zip(src_len, got, keep_len, strict=True))
+        work = [(s, r.steps, k) for s, r, k in zip(src_len, got, keep_len, strict=True)]
+        flops = sum(span_flops(shape, *w) for w in work)
         achieved = flops / dt / 1e9
+        possible = possible_seconds(shape, work, b or rw.plan.batch_size)[0] if peak else None
         rows.append({"model": rw.version, "device": rw.plan.device, "runtime": rw.plan.runtime,
                      "dtype": rw.plan.dtype, "batch": b or rw.plan.batch_size,
                      "spans": len(sources), "seconds": round(dt, 2),
@@ -137,7 +138,9 @@ def bench_rewrite(model: SpanRewriter | str | Path, examples: list, *, threads: 
                      "mflop_per_span": round(flops / len(got) / 1e6, 2),
                      "gflop_s": round(achieved, 2),
                      "peak_gflop_s": round(peak, 1) if peak else "",
-                     "of_peak": f"{achieved / peak:.0%}" if peak else ""})
+                     "of_peak": f"{achieved / peak:.0%}" if peak else "",
+                     # the products' time at this CPU's speed on their own shapes, over ours
+                     "of_possible": f"{possible / dt:.0%}" if possible else ""})
     return rows
 
 
