@@ -129,7 +129,7 @@ def test_bench_synthetic_input_is_held_out_and_corrupted(tiny_corpus, tmp_path):
     texts = [json.loads(line)["text"] for line in out.read_text(encoding="utf-8").splitlines()]
     sources = bench_sentences(tiny_corpus, 20_030)[20_000:]
     assert len(texts) == 30
-    assert sum(t != s for t, s in zip(texts, sources)) >= 25  # each given an artifact
+    assert sum(t != s for t, s in zip(texts, sources, strict=True)) >= 25  # each given an artifact
 
 
 def test_cli_train_rewriter_resume_and_export(tiny_corpus, tmp_path):
