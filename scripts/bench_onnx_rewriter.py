@@ -30,21 +30,26 @@ Needs ``onnx`` and ``onnxruntime`` (``pip install onnx onnxruntime``; not a depe
    instead of the whole mixture.
 
 Results (2026-12-05, the shared 2-core Xeon, ``--n 256 --repeats 5``, 255 distinct spans,
-mean window 21.6 tokens, 4.1 steps, 118.5 matrix MFLOP/span, peak 195.7 GFLOP/s):
+mean window 21.6 tokens, 4.1 steps, 118.5 matrix MFLOP/span, peak 187.1 GFLOP/s):
 
     runtime    batch  spans/s  of peak  x numpy
-    numpy        1     165.5     10%     1.00
-    onnx         1     222.0     13%     1.34
-    numpy       64     567.2     34%     1.00
-    onnx        64     564.3     34%     0.99
-    onnx-top8   64     567.6     34%     1.00
+    numpy        1     166.5     11%     1.00
+    onnx         1     221.1     14%     1.33
+    numpy       64     551.0     35%     1.00
+    onnx        64     552.6     35%     1.00
+    onnx-top8   64     554.1     35%     1.01
+
+NumPy at batch 64: matrix products 56% of the time (132 GFLOP/s while in them, 70% of
+peak); element-wise 24% (GELU 8.5, vocabulary exp/normalise 5.3, RMS 5.3, softmax 5.2) for
+0.9% of the FLOPs; copy scatter/gate 3%; inline attention products, biases, cache concat,
+indexing and Python 16%. At batch 1 the products themselves run at 32 GFLOP/s.
 
 Decision: ONNX Runtime is not integrated. At batch 64 (what ``SpanRewriter.repair`` and the
 jobs use) it is no faster: its matrix kernels take what NumPy's BLAS takes (MatMul +
 FusedMatMul 0.27 s against NumPy's products 0.26 s on the same batches) and its own
 element-wise kernels (Softmax over the 8,000-word vocabulary 0.05 s, ScatterElements, Add,
 Mul) are no cheaper than NumPy's ufuncs; with zero session overhead its kernels alone
-(0.44 s) would still not beat NumPy's whole run (0.45 s). It wins only at batch 1 (one
+(0.47 s, profiled) would not beat NumPy's whole run (0.46 s). It wins only at batch 1 (one
 session call a step instead of ~100 NumPy calls), where neither reaches 15% of peak: a
 (1 x 192) @ (192 x 8000) vocabulary product streams the 6 MB embedding for 3 MFLOP.
 Agreement: greedy outputs equal on all 255 spans, repair and keep log-probabilities within
