@@ -298,7 +298,7 @@ class OrtCopyT5:
 
     def repair_batch(self, sources, keeps, max_new_tokens, block_repeats=True):
         from repair.rewrite.decode import Hypothesis, _new_repeat, _repeats
-        from repair.rewrite.runtime import _pad
+        from repair.rewrite.runtime import _pad, greedy_tokens
 
         c = self.np.cfg
         ids, mask = _pad(sources, c.pad)
@@ -336,14 +336,7 @@ class OrtCopyT5:
             else:
                 p, norm, past = self.decode(last, step, past, enc, keys, before, ids, add, cross)
                 p, norm = p[:, 0], norm[:, 0]
-                tok = p.argmax(-1)
-                for j, i in enumerate(act.tolist()):
-                    if block_repeats and _new_repeat(out[i], int(tok[j]), allowed[i]):
-                        for cand in np.argsort(-p[j], kind="stable")[1:8].tolist():
-                            if not _new_repeat(out[i], cand, allowed[i]):
-                                tok[j] = cand
-                                break
-                    out[i].append(int(tok[j]))
+                tok = greedy_tokens(p, act, out, allowed, block_repeats)
                 chosen = p[np.arange(len(act)), tok]
             total[act] += (np.log(chosen + 1e-9) - norm).astype(np.float32)
             going = tok != c.eos

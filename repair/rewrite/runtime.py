@@ -32,7 +32,7 @@ from repair.errors import ModelError
 from repair.rewrite.decode import Hypothesis, _new_repeat, _repeats
 from repair.text.timing import timed
 
-__all__ = ["NumpyCopyT5", "is_numpy_model"]
+__all__ = ["NumpyCopyT5", "greedy_tokens", "is_numpy_model"]
 
 _WEIGHTS = "model.safetensors"
 
@@ -347,14 +347,7 @@ class NumpyCopyT5:
         for step in range(max_new_tokens):
             h = self._decoder(last, step, cache, cross, enc_mask)
             p, norm = self._probs(h, last, enc, keys, before, ids, mask)
-            tok = p.argmax(-1)
-            for j, i in enumerate(act.tolist()):
-                if block_repeats and _new_repeat(out[i], int(tok[j]), allowed[i]):
-                    for cand in np.argsort(-p[j], kind="stable")[1:8].tolist():
-                        if not _new_repeat(out[i], cand, allowed[i]):
-                            tok[j] = cand
-                            break
-                out[i].append(int(tok[j]))
+            tok = greedy_tokens(p, act, out, allowed, block_repeats)
             best = np.log(p[np.arange(len(act)), tok] + 1e-9) - norm
             total[act] += best.astype(np.float32)
             going = tok != c.eos
@@ -369,6 +362,22 @@ class NumpyCopyT5:
                 cache = [(k[going], v[going]) for k, v in cache]
             last = tok[:, None]
         return [Hypothesis(t, float(s)) for t, s in zip(out, total.tolist(), strict=True)]
+
+
+def greedy_tokens(p: np.ndarray, act: np.ndarray, out: list[list[int]], allowed: list,
+                  block_repeats: bool) -> np.ndarray:
+    """Each active row's greedy token of the mixture ``p`` (rows of ``act``), the first of the
+    next seven best where the best would repeat an n-gram the source does not (as
+    ``decode.greedy``); appended to the rows' ``out``."""
+    tok = p.argmax(-1)
+    for j, i in enumerate(act.tolist()):
+        if block_repeats and _new_repeat(out[i], int(tok[j]), allowed[i]):
+            for cand in np.argsort(-p[j], kind="stable")[1:8].tolist():
+                if not _new_repeat(out[i], cand, allowed[i]):
+                    tok[j] = cand
+                    break
+        out[i].append(int(tok[j]))
+    return tok
 
 
 def _additive(mask: np.ndarray) -> np.ndarray:
