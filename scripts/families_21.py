@@ -25,8 +25,9 @@ from collections import Counter
 
 from repair import project_path
 from repair.aliases import AliasTable, load_calque_table
+from repair.aliases.counts import news_count
 from repair.rewrite.dangling import build_contexts, dangling_matches
-from repair.rewrite.leftovers import PLACE_MIN, place_count, visit_order
+from repair.rewrite.leftovers import PLACE_MIN, visit_order
 from repair.rewrite.propose import _splice
 from repair.text import iter_corpus
 
@@ -39,7 +40,7 @@ _VISIT = re.compile(
 def visit_family(sentences: list[str]) -> Counter:
     c: Counter = Counter()
     for s in sentences:
-        if visit_order(s, [], place_count):
+        if visit_order(s, [], news_count):
             c["clean sentence changed"] += 1
         m = _VISIT.search(s)
         if not m or " của " in f" {m.group('who')} ":
@@ -47,7 +48,7 @@ def visit_family(sentences: list[str]) -> Counter:
         mt = (s[: m.start()] + f"{m.group('head')} của {m.group('who')} của {m.group('place')}"
               + s[m.end():])
         c["cases"] += 1
-        c["restored exactly"] += _splice(mt, visit_order(mt, [], place_count)) == s
+        c["restored exactly"] += _splice(mt, visit_order(mt, [], news_count)) == s
     return c
 
 
@@ -57,7 +58,7 @@ def calque_family(sentences: list[str], table: AliasTable, contexts, seed: int =
     pat = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, keys)) + r")(?!\w)", re.IGNORECASE)
 
     def is_place(p: str) -> bool:
-        return place_count(f"tại {p}") >= PLACE_MIN
+        return news_count(f"tại {p}") >= PLACE_MIN
 
     def repaired(text: str) -> str:
         return _splice(text, dangling_matches(text, table.find(text), contexts, is_place))

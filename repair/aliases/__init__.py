@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from repair import project_path, shown_path
+from repair.aliases.counts import PHRASE_COUNTS
 from repair.errors import AliasTableError
 from repair.text import fold_key, nfc
 from repair.text.timing import timed_call
@@ -216,7 +217,6 @@ def _read_table(path: Path) -> list[AliasRow]:
 # foreign names occurs at most 36 times, the 1,000 most frequent multi-word dictionary phrases
 # each at least 500 times ("thành phố" 8,057).
 FREQUENT_COUNT = 100
-PHRASE_COUNTS = "models/aliases/phrase_counts.tsv.gz"  # `repair train alias-counts`
 
 
 def _phrase_counts(path: str | None):

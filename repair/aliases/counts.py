@@ -29,8 +29,10 @@ from pathlib import Path
 from repair.errors import ModelError
 from repair.text import fold_key, nfc
 
-__all__ = ["MAX_N", "PhraseCounts", "count_ngrams", "load_phrase_counts", "phrase_tokens",
-           "save_phrase_counts", "write_counts_card"]
+__all__ = ["MAX_N", "PHRASE_COUNTS", "PhraseCounts", "count_ngrams", "load_phrase_counts",
+           "news_count", "phrase_tokens", "save_phrase_counts", "write_counts_card"]
+
+PHRASE_COUNTS = "models/aliases/phrase_counts.tsv.gz"  # `repair train alias-counts`
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +146,18 @@ def load_phrase_counts(path: str) -> PhraseCounts:
             k, _, g = line.rstrip("\n").partition("\t")
             counts[tuple(g.split(" "))] = int(k)
     return PhraseCounts(counts, head["floor"], head["words"], head["sentences"], head["source"])
+
+
+def news_count(phrase: str) -> int:
+    """How often clean news writes ``phrase``, by the shipped counts: the one question the
+    detector's slot rules and the rewriter's place and visit rules ask of them (0 below their
+    floor, or where no counts were made)."""
+    from repair import project_path
+
+    path = project_path(PHRASE_COUNTS)
+    if not path.exists():
+        return 0
+    return load_phrase_counts(str(path)).count(phrase)[0] or 0
 
 
 def write_counts_card(path: str | Path) -> Path:

@@ -43,7 +43,7 @@ from repair.detect.slots_japanese import (
     _japanese_class,
 )
 from repair.detect.tokens import token_kind
-from repair.names import NamesSettings, load_resolver, project_path
+from repair.names import NamesSettings, load_resolver
 from repair.names.resolve import Resolver
 from repair.names.stats import NameStats
 from repair.text import english_zipf, is_pinyin_word, is_vietnamese_syllable, tokens
@@ -360,8 +360,6 @@ def _china(text: str) -> bool:
 @functools.lru_cache(maxsize=4096)
 def _phrase_seen(phrase: str) -> bool:
     """Clean news writes this phrase often (the alias stage's corpus counts, 50+ times)."""
-    from repair.aliases import PHRASE_COUNTS
-    from repair.aliases.counts import load_phrase_counts
+    from repair.aliases.counts import news_count
 
-    n, _ = load_phrase_counts(str(project_path(PHRASE_COUNTS))).count(phrase)
-    return bool(n)
+    return news_count(phrase) > 0

@@ -18,7 +18,7 @@ from repair.rewrite.guard import vi_compounds
 
 __all__ = ["RANK_RULE", "VISIT_RULE", "ETC_RULE", "SURE_RULES", "RANKS", "HONORIFICS",
            "FUNCTION_WORDS", "PLACE_MIN", "title_order", "visit_order", "leftover_matches",
-           "doubled_party", "place_count", "may_be_sure"]
+           "doubled_party", "may_be_sure"]
 
 # ranks and titles Vietnamese writes before the name, lowercase -> their form there
 RANKS = {r.lower(): r for r in (
@@ -167,19 +167,6 @@ def doubled_party(text: str) -> str:
     deleted or guessed; the reason the reviewer should look ("" = none)."""
     m = _PARTY_RE.search(text)
     return f"doubled party: '{m.group()}' names one party twice" if m else ""
-
-
-def place_count(phrase: str) -> int:
-    """How often clean news writes ``phrase`` (the alias check's phrase counts,
-    ``models/aliases``; 0 below their floor or without them)."""
-    from repair import project_path
-    from repair.aliases import PHRASE_COUNTS
-    from repair.aliases.counts import load_phrase_counts
-
-    path = project_path(PHRASE_COUNTS)
-    if not path.exists():
-        return 0
-    return load_phrase_counts(str(path)).count(phrase)[0] or 0
 
 
 def may_be_sure(text: str) -> bool:

@@ -81,11 +81,11 @@ def fixed_matches(text: str, table: AliasTable, dates: bool = True,
     put before it (taking in the matches inside), then English dates, ``extra`` matches and,
     with ``leftovers``, doubled function words and a closing "etc." where nothing before
     matched, left to right."""
+    from repair.aliases.counts import news_count
     from repair.rewrite.dates import find_dates
     from repair.rewrite.leftovers import (
         PLACE_MIN,
         leftover_matches,
-        place_count,
         title_order,
         visit_order,
     )
@@ -100,10 +100,10 @@ def fixed_matches(text: str, table: AliasTable, dates: bool = True,
         from repair.rewrite.dangling import dangling_matches, load_contexts
 
         found = dangling_matches(text, found, load_contexts(str(project_path(contexts))),
-                                 lambda p: place_count(f"tại {p}") >= PLACE_MIN)
+                                 lambda p: news_count(f"tại {p}") >= PLACE_MIN)
     if leftovers:
         orders = title_order(text, found)
-        orders += [v for v in visit_order(text, found, place_count)
+        orders += [v for v in visit_order(text, found, news_count)
                    if not any(v.start < o.end and o.start < v.end for o in orders)]
         found = [m for m in found if not any(o.start <= m.start and m.end <= o.end
                                              for o in orders)] + orders
