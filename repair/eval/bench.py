@@ -163,10 +163,15 @@ def bench_rewrite_heldout(pipeline: Pipeline, dev_corpus: str | Path | None, n: 
     return bench_rewrite(rw, examples, threads=threads, batch_sizes=batch_sizes, device=device)
 
 
-def synthetic_inputs(corpus: str | Path, n: int, seed: int = 7, max_words: int = 40) -> list[str]:
-    """``n`` corrupted held-out sentences (what the rewriter sees: flagged sentences)."""
+def synthetic_inputs(corpus: str | Path, n: int, seed: int = 7, max_words: int | None = 40,
+                     skip: int = 0, substitute_names: bool = False) -> list[str]:
+    """``n`` corrupted held-out sentences (what the rewriter sees: flagged sentences), from
+    the corpus's sentences after the first ``skip``, of at most ``max_words`` words (None: any
+    length), each given one synthetic artifact."""
     from repair.synth import SynthSettings, generate
 
-    texts = [t for t in bench_sentences(corpus, n * 2) if len(t.split()) <= max_words][:n]
-    pairs = generate(texts, SynthSettings(seed=seed, rate=1.0, substitute_names=False))
+    pool = bench_sentences(corpus, skip + (n * 2 if max_words else n))[skip:]
+    texts = [t for t in pool if max_words is None or len(t.split()) <= max_words][:n]
+    pairs = generate(texts, SynthSettings(seed=seed, rate=1.0,
+                                          substitute_names=substitute_names))
     return [p.corrupted for p in pairs]

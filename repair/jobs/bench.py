@@ -14,7 +14,7 @@ from pathlib import Path
 
 from repair import ROOT
 from repair.config import Settings
-from repair.eval.bench import bench_sentences, peak_rss_mb
+from repair.eval.bench import bench_sentences, peak_rss_mb, synthetic_inputs
 from repair.jobs.local import run_job
 from repair.text import read_documents, segment_documents, timing
 
@@ -119,20 +119,18 @@ def synthetic_as_jsonl(source: str | Path, n: int, out: Path, seed: int = 4242) 
     """``n`` corpus sentences past the first 20,000 (which evaluation reads), each corrupted
     by one synthetic artifact family: MT-like text in which no sentence repeats, so the
     rewriter's span cache cannot stand in for the model (the repeated articles let it)."""
-    from repair.synth import SynthSettings, generate
-
-    sents = bench_sentences(source, 20_000 + n)[20_000:]
-    pairs = generate(sents, SynthSettings(seed=seed, rate=1.0, substitute_names=True))
-    with out.open("w", encoding="utf-8") as fh:
-        for i, pair in enumerate(pairs):
-            fh.write(json.dumps({"id": f"x{i}", "text": pair.corrupted}, ensure_ascii=False)
-                     + "\n")
-    return out
+    texts = synthetic_inputs(source, n, seed, max_words=None, skip=20_000,
+                             substitute_names=True)
+    return _as_jsonl(texts, out, "x")
 
 
 def corpus_as_jsonl(source: str | Path, n: int, out: Path) -> Path:
     """``n`` corpus sentences as a JSONL input file (one record a sentence)."""
+    return _as_jsonl(bench_sentences(source, n), out, "s")
+
+
+def _as_jsonl(texts: list[str], out: Path, prefix: str) -> Path:
     with out.open("w", encoding="utf-8") as fh:
-        for i, t in enumerate(bench_sentences(source, n)):
-            fh.write(json.dumps({"id": f"s{i}", "text": t}, ensure_ascii=False) + "\n")
+        for i, t in enumerate(texts):
+            fh.write(json.dumps({"id": f"{prefix}{i}", "text": t}, ensure_ascii=False) + "\n")
     return out

@@ -339,3 +339,5 @@ def _processed(batches, pipeline: Pipeline, workers: int):
                 yield done_batch, fut.result()
     finally:
         gc.unfreeze()  # the parent's own garbage is collected again after the job
+        global _PIPELINE
+        _PIPELINE = None  # the parent does not keep a finished job's pipeline alive
